@@ -1,0 +1,61 @@
+// The HDF5 results file: writer (one writer per run) and reader.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/records.h"
+
+namespace dlsched {
+
+/// Root attributes of a results file (provenance). Strings only, so any tool can read them;
+/// numbers are written in their shortest round-trip form.
+using RunAttributes = std::map<std::string, std::string>;
+
+/// Writes one results file. Tables are 1-D compound datasets, chunked and extendible;
+/// rows are buffered and appended on flush(). The root attribute "status" is "running" until
+/// close() sets "complete", so a reader can tell a crashed run from a finished one.
+class Hdf5ResultsWriter : public RecordSink {
+ public:
+  /// Creates (truncates) `path`. flush_interval_s: round_done() flushes at most this often in
+  /// wall time (0 = every round). Throws Error if the file cannot be created.
+  Hdf5ResultsWriter(const std::string& path, const RunAttributes& attributes,
+                    double flush_interval_s = 0);
+  ~Hdf5ResultsWriter() override;
+  Hdf5ResultsWriter(const Hdf5ResultsWriter&) = delete;
+  Hdf5ResultsWriter& operator=(const Hdf5ResultsWriter&) = delete;
+
+  void cluster(const std::vector<GpuRecord>& gpus);
+  void job(const JobRecord& r) override;
+  void allocation(const AllocationRecord& r) override;
+  void progress(const ProgressRecord& r) override;
+  void round(const RoundRecord& r) override;
+  void round_done() override;
+  /// Sets (or replaces) a root attribute.
+  void set_attribute(const std::string& key, const std::string& value);
+  /// Appends buffered rows and flushes the file to the OS.
+  void flush();
+  /// Flushes, marks the run complete and closes. Idempotent.
+  void close();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// A results file read back into memory.
+struct ResultsFile {
+  RunAttributes attributes;
+  std::vector<JobRecord> jobs;
+  std::vector<AllocationRecord> allocations;
+  std::vector<ProgressRecord> progress;
+  std::vector<RoundRecord> rounds;
+  std::vector<GpuRecord> cluster;
+};
+
+/// Reads a results file; a missing, corrupt or non-dlsched file is an InputError naming it.
+ResultsFile read_results(const std::string& path);
+
+}  // namespace dlsched

@@ -1,0 +1,108 @@
+// Rows of the results tables (one schema for simulate and emulate; see docs/results.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dlsched {
+
+/// /jobs: one row per job, written when it finishes (unfinished jobs at the end of the run).
+struct JobRecord {
+  std::uint32_t job = 0;       ///< trace index
+  std::string job_id;          ///< the trace's name for it
+  std::string model;
+  double submit = 0;
+  double first_start = -1;     ///< -1: never started
+  double finish = -1;          ///< -1: unfinished
+  double jct = -1;             ///< finish - submit, -1 if unfinished
+  std::int32_t num_gpus = 0;   ///< requested GPUs
+  double iterations = 0;       ///< iterations the trace asks for (after time scaling)
+  double iterations_done = 0;
+  std::int32_t preemptions = 0;
+  double gpu_seconds = 0;      ///< GPU x seconds allocated
+  double isolated_time = 0;    ///< modelled run time alone at its requested size
+  double compute_seconds = 0;  ///< emulate: measured compute; simulate: modelled
+  double comm_seconds = 0;     ///< emulate: measured allreduce; simulate: modelled
+  std::string throughput_source;  ///< measured | trace | analytic
+  std::int8_t status = 0;      ///< 1 finished, 0 unfinished
+};
+
+/// /allocations: one row per GPU each time a job gains or loses it.
+struct AllocationRecord {
+  double time = 0;
+  std::uint32_t job = 0;
+  std::int32_t gpu = 0;
+  std::int32_t node = 0;
+  std::int8_t event = 0;  ///< 1 start, 0 stop (preemption or migration), 2 finish
+};
+
+/// /progress: work done by a job over an interval (a round in emulate, a run segment in
+/// simulate).
+struct ProgressRecord {
+  double start = 0;
+  double end = 0;
+  std::uint32_t job = 0;
+  std::int64_t round = 0;
+  double iterations = 0;
+  double seconds = 0;          ///< time spent iterating (excludes restore delay)
+  double compute_seconds = 0;
+  double comm_seconds = 0;
+  std::int32_t workers = 0;
+};
+
+/// /rounds: cluster state at each round boundary.
+struct RoundRecord {
+  std::int64_t round = 0;
+  double time = 0;
+  std::int32_t busy_gpus = 0;
+  std::int32_t running_jobs = 0;
+  std::int32_t queued_jobs = 0;
+  std::int32_t finished_jobs = 0;
+  double control_overhead = 0;  ///< emulate: seconds from the boundary until all iterate
+};
+
+/// /cluster: one row per GPU (worker rank in emulate).
+struct GpuRecord {
+  std::int32_t gpu = 0;
+  std::int32_t node = 0;
+  std::string host;
+  std::int32_t device = 0;
+  std::string type;
+};
+
+/// Where a driver sends its rows. The HDF5 writer is one; tests collect rows in memory.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  virtual void job(const JobRecord& r) = 0;
+  virtual void allocation(const AllocationRecord& r) = 0;
+  virtual void progress(const ProgressRecord& r) = 0;
+  virtual void round(const RoundRecord& r) = 0;
+  /// End of a round: a chance to make what was written durable.
+  virtual void round_done() {}
+};
+
+/// A sink that keeps everything in memory (tests, report of the run just made).
+struct MemorySink : RecordSink {
+  std::vector<JobRecord> jobs;
+  std::vector<AllocationRecord> allocations;
+  std::vector<ProgressRecord> progress_rows;
+  std::vector<RoundRecord> rounds;
+  void job(const JobRecord& r) override { jobs.push_back(r); }
+  void allocation(const AllocationRecord& r) override { allocations.push_back(r); }
+  void progress(const ProgressRecord& r) override { progress_rows.push_back(r); }
+  void round(const RoundRecord& r) override { rounds.push_back(r); }
+};
+
+/// Fans rows out to several sinks.
+struct TeeSink : RecordSink {
+  std::vector<RecordSink*> sinks;
+  void job(const JobRecord& r) override { for (auto* s : sinks) s->job(r); }
+  void allocation(const AllocationRecord& r) override { for (auto* s : sinks) s->allocation(r); }
+  void progress(const ProgressRecord& r) override { for (auto* s : sinks) s->progress(r); }
+  void round(const RoundRecord& r) override { for (auto* s : sinks) s->round(r); }
+  void round_done() override { for (auto* s : sinks) s->round_done(); }
+};
+
+}  // namespace dlsched

@@ -1,0 +1,60 @@
+// An experiment: every input of a run (trace, cluster, catalog, throughputs, policy, knobs),
+// loaded and checked before anything runs, so that bad input never leaves a half-written file.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/cluster.h"
+#include "core/model_catalog.h"
+#include "core/throughput_model.h"
+#include "core/throughput_table.h"
+#include "core/trace.h"
+#include "sched/policy_registry.h"
+#include "sched/scheduler.h"
+
+namespace dlsched {
+
+/// What the user asked for (flags of simulate and emulate).
+struct ExperimentOptions {
+  std::string trace_path;
+  std::string trace_format = "auto";
+  std::string cluster = "4x4:v100";  ///< file or NODESxGPUS[:type],...
+  std::string models_path;           ///< empty: jobs/models.toml next to the executable's tree
+  std::string throughputs_path;      ///< optional measured table
+  std::string default_model = "ResNet-50";
+  std::string policy = "fifo";
+  PolicyParams policy_params;
+  double round_length = 300;
+  double restore_delay = 20;
+  bool per_model_restore = true;
+  double time_scale = 1;
+  std::uint64_t seed = 1;
+};
+
+/// Everything loaded and validated. Members are created in dependency order and must not
+/// move after construction (the throughput model and scheduler keep references).
+struct Experiment {
+  ExperimentOptions options;
+  Trace trace;
+  ModelCatalog catalog;
+  ClusterSpec cluster;
+  std::optional<ThroughputTable> measured;
+  std::unique_ptr<ThroughputModel> throughput;
+  SchedulerConfig scheduler;
+
+  /// Provenance for the results file: tool version, trace path and SHA-256, cluster, policy
+  /// and its parameters, round length, time scale, seed and the full options as JSON.
+  std::map<std::string, std::string> attributes(const std::string& mode) const;
+};
+
+/// Loads and checks all inputs; throws InputError (file:line) on the first problem.
+std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& options);
+
+/// The catalog used when none is given: jobs/models.toml found next to the executable
+/// (build tree or install prefix) or in the source tree.
+std::string default_models_path();
+
+}  // namespace dlsched

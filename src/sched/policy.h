@@ -1,0 +1,82 @@
+// The policy interface: what a scheduling policy sees and what it returns.
+// A policy is pure: no clock, no I/O, no MPI; the same object runs in simulate and emulate.
+#pragma once
+
+#include <limits>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "core/cluster.h"
+#include "core/job.h"
+#include "core/throughput_model.h"
+
+namespace dlsched {
+
+/// What a policy knows about one active (arrived, unfinished) job.
+struct JobView {
+  JobId id = 0;
+  const JobSpec* spec = nullptr;     ///< the trace row (model, user, priority ...)
+  double submit_time = 0;
+  int requested_gpus = 1;
+  double iterations_total = 0;
+  double iterations_done = 0;        ///< progress at `now`, in trace iterations
+  double attained_gpu_seconds = 0;   ///< GPU x seconds allocated so far (LAS, Tiresias)
+  double attained_seconds = 0;       ///< seconds allocated so far, any GPU count
+  double isolated_time = 0;          ///< oracle: run time alone at its requested size
+  double remaining_time = 0;         ///< oracle: isolated_time x remaining share of work
+  bool running = false;
+  int current_gpus = 0;              ///< 0 when waiting
+  int current_type = -1;             ///< GPU type index it runs on, -1 when waiting
+  int preemptions = 0;
+  double last_start = -1;            ///< when its current or last run began, -1 if never ran
+  double last_stop = -1;             ///< when its last run ended, -1 if never stopped
+  double queued_since = 0;           ///< when it last started waiting (arrival or preemption)
+  int rounds_scheduled = 0;          ///< scheduling decisions that gave it GPUs
+};
+
+/// Any GPU type will do.
+inline constexpr int ANY_GPU_TYPE = -1;
+
+/// One line of a policy's answer: give `job` this many GPUs (of this type).
+struct Request {
+  JobId job = 0;
+  int gpus = 1;
+  int gpu_type = ANY_GPU_TYPE;
+};
+
+/// Everything a policy may read when it decides.
+struct PolicyInput {
+  double now = 0;
+  bool round_boundary = false;  ///< preemption is allowed only at round boundaries
+  std::span<const JobView> jobs;   ///< active jobs, in arrival order
+  const ClusterSpec* cluster = nullptr;
+  const ThroughputModel* throughput = nullptr;
+  double round_length = 0;
+};
+
+/// A policy's answer: requests in priority order. The core serves them in order while GPUs
+/// last; a request that does not fit is skipped (backfill) or ends the pass (strict order).
+/// Jobs absent from the list get no GPUs.
+struct PolicyOutput {
+  std::vector<Request> ranked;
+  bool backfill = true;
+};
+
+/// A scheduling policy. Implementations live in src/sched/policies/, one per file, and
+/// register themselves with DLSCHED_REGISTER_POLICY.
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  /// Registry name, e.g. "las".
+  virtual std::string_view name() const = 0;
+  /// May this policy take GPUs from running jobs? Non-preemptive policies only ever fill
+  /// free GPUs; the core never stops their jobs.
+  virtual bool preemptive() const = 0;
+  /// Decides. Called at every round boundary and whenever jobs arrive or finish.
+  virtual PolicyOutput schedule(const PolicyInput& input) = 0;
+  /// Does the policy leave GPUs idle only when no waiting job fits? (Checked by tests.)
+  virtual bool work_conserving() const { return true; }
+};
+
+}  // namespace dlsched

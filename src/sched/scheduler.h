@@ -1,0 +1,123 @@
+// The scheduler core: events in, decisions out. No clock, no I/O, no MPI.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "core/cluster.h"
+#include "core/job.h"
+#include "core/throughput_model.h"
+#include "sched/policy.h"
+
+namespace dlsched {
+
+/// Knobs of the core, shared by both drivers.
+struct SchedulerConfig {
+  double round_length = 300;       ///< seconds between preemptive rescheduling points
+  double restore_delay = 20;       ///< checkpoint + restore seconds charged on each restart
+  bool per_model_restore = true;   ///< use the catalog's restore_seconds where a model has one
+  double time_scale = 1;           ///< the restore delay is charged scaled like everything else
+};
+
+/// Something that happened, with the time it happened.
+struct Event {
+  enum class Kind { ARRIVAL, COMPLETION, ROUND_TICK, PROGRESS };
+  Kind kind = Kind::ROUND_TICK;
+  double time = 0;
+  JobId job = 0;
+  double iterations_done = 0;  ///< PROGRESS: iterations completed by `time`
+  double rate = 0;             ///< PROGRESS: current iterations per second (0 if unknown)
+};
+
+/// A change the driver must carry out.
+struct Decision {
+  enum class Kind { START, STOP };
+  Kind kind = Kind::START;
+  JobId job = 0;
+  std::vector<GpuId> gpus;  ///< START: the GPUs; STOP: the GPUs it gives back
+  double resume_at = 0;     ///< START: no progress before this time (restore delay)
+  bool preempted = false;   ///< STOP: true for a preemption (a completion is not a Decision)
+};
+
+/// Per-job state the core keeps.
+struct JobState {
+  enum class Status { FUTURE, WAITING, RUNNING, DONE };
+  Status status = Status::FUTURE;
+  std::vector<GpuId> gpus;
+  int gpu_type = -1;
+  double first_start = -1;
+  double finish = -1;
+  double last_start = -1;
+  double last_stop = -1;
+  double queued_since = 0;
+  double resume_at = 0;
+  int preemptions = 0;
+  int rounds_scheduled = 0;
+  double attained_gpu_seconds_closed = 0;  // from finished run segments
+  double attained_seconds_closed = 0;
+  double progress_iterations = 0;  // at progress_time
+  double progress_time = 0;
+  double progress_rate = 0;
+  bool ever_stopped = false;
+};
+
+/// The one scheduler both drivers use. It owns the job states and the GPU map, asks the
+/// policy, places jobs (consolidated first, running jobs stay put) and returns decisions.
+class Scheduler {
+ public:
+  Scheduler(const std::vector<JobSpec>& jobs, const ClusterSpec& cluster,
+            const ThroughputModel& throughput, Policy& policy, SchedulerConfig config);
+
+  /// Records an event without deciding.
+  void observe(const Event& event);
+  /// Asks the policy and returns the changes. Preemptions happen only if a ROUND_TICK was
+  /// observed since the previous call and the policy is preemptive.
+  std::vector<Decision> decide(double now);
+  /// observe() then decide().
+  std::vector<Decision> handle(const Event& event);
+
+  /// The first round boundary strictly after `t`.
+  double next_round_after(double t) const;
+  /// Iterations done by `t`, extrapolated from the last progress report.
+  double iterations_done(JobId job, double t) const;
+  /// GPU-seconds allocated to a job up to `t`.
+  double attained_gpu_seconds(JobId job, double t) const;
+
+  const JobState& state(JobId job) const { return states_[job]; }
+  /// GPU -> job running on it, or -1.
+  const std::vector<long>& gpu_owner() const { return gpu_owner_; }
+  std::size_t active_jobs() const { return active_.size(); }
+  std::size_t running_jobs() const { return running_count_; }
+  int busy_gpus() const { return busy_gpus_; }
+  std::size_t finished_jobs() const { return finished_; }
+  const SchedulerConfig& config() const { return config_; }
+  const Policy& policy() const { return policy_; }
+  /// Restore delay charged when `job` restarts.
+  double restore_delay(JobId job) const;
+  /// Number of policy invocations so far.
+  long decisions_made() const { return decide_calls_; }
+
+ private:
+  std::vector<Decision> apply(double now, const PolicyOutput& out, bool may_preempt);
+  void stop(double now, JobId job, bool preempted, std::vector<Decision>& out);
+  void start(double now, JobId job, std::vector<GpuId> gpus, std::vector<Decision>& out);
+  JobView view(JobId job, double now) const;
+
+  const std::vector<JobSpec>& jobs_;
+  const ClusterSpec& cluster_;
+  const ThroughputModel& throughput_;
+  Policy& policy_;
+  SchedulerConfig config_;
+  std::vector<JobState> states_;
+  std::vector<JobId> active_;  // arrived, not done, in arrival order
+  std::vector<long> gpu_owner_;
+  std::size_t running_count_ = 0;
+  int busy_gpus_ = 0;
+  std::size_t finished_ = 0;
+  bool round_pending_ = false;
+  bool changed_ = true;  // something happened since the last decide
+  long decide_calls_ = 0;
+  std::vector<JobView> views_;  // reused buffer
+};
+
+}  // namespace dlsched
