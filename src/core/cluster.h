@@ -20,8 +20,8 @@ struct Node {
 
 /// Links used by the ring-allreduce cost model.
 struct Interconnect {
-  double intra_node_gbps = 2400;   ///< GB/s per direction inside a node (NVLink-class default)
-  double inter_node_gbps = 12.5;   ///< GB/s per direction between nodes (100 Gb/s default)
+  double intra_node_gb_per_s = 150;    ///< GB/s (bytes) per direction inside a node (NVLink 2)
+  double inter_node_gb_per_s = 12.5;   ///< GB/s (bytes) per direction between nodes (100 Gb/s)
   double intra_node_latency_us = 5;
   double inter_node_latency_us = 10;
 };

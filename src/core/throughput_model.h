@@ -60,6 +60,8 @@ class ThroughputModel {
   const ModelCatalog& catalog() const { return catalog_; }
 
  private:
+  double iteration_time_unanchored(const JobSpec& job, const PlacementShape& p) const;
+
   struct Anchor {
     const ModelInfo* model = nullptr;
     int requested = 1;
@@ -68,12 +70,12 @@ class ThroughputModel {
     std::vector<double> measured_consolidated;  // per gpu type, 0 = not measured
     std::vector<double> measured_spread;        // per gpu type, 0 = not measured
     double trace_iteration_time = 0;    // duration / iterations at requested size on ref type
-    double isolated = 0;
   };
   const ModelCatalog& catalog_;
   const ClusterSpec& cluster_;
   const ThroughputTable* measured_;
   std::vector<Anchor> anchors_;
+  const std::vector<JobSpec>* jobs_ = nullptr;
   std::vector<int> max_gpus_per_node_;  // per gpu type
 };
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/cluster.h"
@@ -94,13 +95,21 @@ class Scheduler {
   const Policy& policy() const { return policy_; }
   /// Restore delay charged when `job` restarts.
   double restore_delay(JobId job) const;
+  /// Checks the core's invariants (GPU map consistent with job states, no GPU double-booked,
+  /// and, for work-conserving policies, no waiting job that fits in the idle GPUs). Returns
+  /// a description of the first violation, or an empty string.
+  std::string check_invariants() const;
   /// Number of policy invocations so far.
   long decisions_made() const { return decide_calls_; }
 
  private:
   std::vector<Decision> apply(double now, const PolicyOutput& out, bool may_preempt);
-  void stop(double now, JobId job, bool preempted, std::vector<Decision>& out);
+  /// Gives back a running job's GPUs and closes its run segment.
+  void release(double now, JobId job, JobState::Status next);
+  void stop(double now, JobId job, std::vector<Decision>& out);
   void start(double now, JobId job, std::vector<GpuId> gpus, std::vector<Decision>& out);
+  int choose_type(const Request& r, const std::vector<int>& capacity) const;
+  std::vector<GpuId> place(int type, int count) const;
   JobView view(JobId job, double now) const;
 
   const std::vector<JobSpec>& jobs_;
@@ -118,6 +127,12 @@ class Scheduler {
   bool changed_ = true;  // something happened since the last decide
   long decide_calls_ = 0;
   std::vector<JobView> views_;  // reused buffer
+  std::vector<int> free_per_node_;
+  std::vector<int> free_per_type_;
+  std::vector<double> isolated_;
+  std::size_t waiting_ = 0;
+  std::vector<long> seen_;  // pass number in which a job was last ranked
+  long pass_ = 0;
 };
 
 }  // namespace dlsched

@@ -1,0 +1,28 @@
+// The dlsched subcommands; each file adds one to the CLI11 app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "sched/experiment.h"
+
+namespace dlsched::cli {
+
+/// Runs the chosen subcommand after parsing; returns the process exit code.
+using CommandAction = std::function<int()>;
+
+/// Each adds its subcommand to `app` and returns the action to run when it was chosen.
+CommandAction add_simulate_command(CLI::App& app);
+CommandAction add_trace_command(CLI::App& app);
+CommandAction add_emulate_command(CLI::App& app);
+
+/// Adds the flags that describe an experiment (trace, cluster, catalog, policy, knobs);
+/// shared by simulate and emulate so both runs describe the same experiment.
+void add_experiment_options(CLI::App& command, ExperimentOptions& options,
+                            std::vector<std::string>& policy_params);
+
+/// Exit codes.
+inline constexpr int EXIT_INPUT_ERROR = 2;
+inline constexpr int EXIT_RUNTIME_ERROR = 1;
+
+}  // namespace dlsched::cli

@@ -1,0 +1,35 @@
+#include "cli/commands.h"
+
+namespace dlsched::cli {
+
+void add_experiment_options(CLI::App& cmd, ExperimentOptions& o,
+                            std::vector<std::string>& policy_params) {
+  cmd.add_option("--trace", o.trace_path, "trace file (dlsched, Tiresias, Gavel, Pollux or Philly); required");
+  cmd.add_option("--trace-format", o.trace_format, "trace format, or auto to detect")
+      ->capture_default_str();
+  cmd.add_option("--cluster", o.cluster,
+                 "cluster file (jobs/clusters/*.toml) or NODESxGPUS[:type],... e.g. 8x4:v100,8x4:p100")
+      ->capture_default_str();
+  cmd.add_option("--models", o.models_path, "model catalog (default: jobs/models.toml)");
+  cmd.add_option("--throughputs", o.throughputs_path,
+                 "measured throughput table (e.g. Gavel's simulation_throughputs.json)");
+  cmd.add_option("--default-model", o.default_model, "model for traces that name none (Philly)")
+      ->capture_default_str();
+  cmd.add_option("--policy", o.policy, "scheduling policy (dlsched simulate --list-policies)")
+      ->capture_default_str();
+  cmd.add_option("--policy-param", policy_params, "policy parameter key=value (repeatable)");
+  cmd.add_option("--round-length", o.round_length, "seconds between preemptive scheduling rounds")
+      ->capture_default_str();
+  cmd.add_option("--restore-delay", o.restore_delay,
+                 "checkpoint + restore seconds charged per restart (models.toml may override)")
+      ->capture_default_str();
+  cmd.add_flag("!--no-model-restore", o.per_model_restore,
+               "ignore per-model restore_seconds; charge --restore-delay everywhere");
+  cmd.add_option("--time-scale", o.time_scale,
+                 "shrink the experiment: submit times, job lengths, round length and restore "
+                 "delays are multiplied by this")
+      ->capture_default_str();
+  cmd.add_option("--seed", o.seed, "seed for anything random")->capture_default_str();
+}
+
+}  // namespace dlsched::cli

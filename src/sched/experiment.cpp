@@ -1,0 +1,104 @@
+#include "sched/experiment.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace dlsched {
+namespace fs = std::filesystem;
+
+std::string default_models_path() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    // Build tree (build/src/dlsched -> jobs/) or install prefix (bin/ -> share/dlsched/).
+    for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+      if (fs::exists(dir / "jobs" / "models.toml")) return (dir / "jobs" / "models.toml").string();
+      if (fs::exists(dir / "share" / "dlsched" / "models.toml"))
+        return (dir / "share" / "dlsched" / "models.toml").string();
+    }
+  }
+  return "jobs/models.toml";
+}
+
+std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& options) {
+  if (options.trace_path.empty()) throw InputError("--trace is required");
+  if (!(options.round_length > 0) || !std::isfinite(options.round_length))
+    throw InputError(fmt::format("--round-length must be a positive number of seconds, got {}", options.round_length));
+  if (!(options.time_scale > 0) || !std::isfinite(options.time_scale))
+    throw InputError(fmt::format("--time-scale must be positive, got {}", options.time_scale));
+  if (!(options.restore_delay >= 0))
+    throw InputError(fmt::format("--restore-delay must be >= 0, got {}", options.restore_delay));
+  make_policy(options.policy, options.policy_params);  // unknown name or bad parameter: fail early
+
+  auto ex = std::make_unique<Experiment>();
+  ex->options = options;
+  const std::string models = options.models_path.empty() ? default_models_path() : options.models_path;
+  ex->catalog = ModelCatalog::load(models);
+  ex->cluster = ClusterSpec::parse(options.cluster);
+  for (const auto& type : ex->cluster.gpu_types())
+    if (!ex->catalog.find_gpu_type(type))
+      throw InputError(fmt::format("cluster '{}': GPU type '{}' is not in {}", options.cluster,
+                                   type, ex->catalog.path()));
+  TraceOptions trace_options;
+  trace_options.format = options.trace_format;
+  trace_options.default_model = options.default_model;
+  ex->trace = read_trace(options.trace_path, trace_options);
+  if (ex->trace.jobs.empty()) throw InputError(options.trace_path, 0, "the trace has no jobs");
+  if (!options.throughputs_path.empty()) ex->measured = ThroughputTable::load(options.throughputs_path);
+  ex->throughput = std::make_unique<ThroughputModel>(ex->catalog, ex->cluster,
+                                                     ex->measured ? &*ex->measured : nullptr);
+  ex->throughput->prepare(ex->trace.jobs, ex->trace.path);
+  apply_time_scale(ex->trace.jobs, options.time_scale);
+
+  ex->scheduler.round_length = options.round_length * options.time_scale;
+  ex->scheduler.restore_delay = options.restore_delay;
+  ex->scheduler.per_model_restore = options.per_model_restore;
+  ex->scheduler.time_scale = options.time_scale;
+  return ex;
+}
+
+std::map<std::string, std::string> Experiment::attributes(const std::string& mode) const {
+  nlohmann::json params = options.policy_params.values();
+  nlohmann::json config = {
+      {"trace", options.trace_path},
+      {"trace_format", trace.format},
+      {"cluster", options.cluster},
+      {"models", catalog.path()},
+      {"throughputs", options.throughputs_path},
+      {"default_model", options.default_model},
+      {"policy", options.policy},
+      {"policy_params", params},
+      {"round_length", options.round_length},
+      {"restore_delay", options.restore_delay},
+      {"per_model_restore", options.per_model_restore},
+      {"time_scale", options.time_scale},
+      {"seed", options.seed},
+  };
+  std::map<std::string, std::string> a;
+  a["tool"] = "dlsched";
+  a["tool_version"] = DLSCHED_VERSION;
+  a["mode"] = mode;
+  a["policy"] = options.policy;
+  a["policy_params"] = params.dump();
+  a["trace"] = trace.path;
+  a["trace_format"] = trace.format;
+  a["trace_sha256"] = trace.sha256;
+  a["jobs"] = std::to_string(trace.jobs.size());
+  a["cluster"] = cluster.describe();
+  a["cluster_spec"] = options.cluster;
+  a["gpus"] = std::to_string(cluster.num_gpus());
+  a["round_length"] = fmt::format("{}", options.round_length);
+  a["time_scale"] = fmt::format("{}", options.time_scale);
+  a["restore_delay"] = fmt::format("{}", options.restore_delay);
+  a["seed"] = std::to_string(options.seed);
+  a["models"] = catalog.path();
+  a["throughputs"] = options.throughputs_path;
+  a["config"] = config.dump();
+  return a;
+}
+
+}  // namespace dlsched

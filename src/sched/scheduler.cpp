@@ -1,0 +1,340 @@
+#include "sched/scheduler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace dlsched {
+
+Scheduler::Scheduler(const std::vector<JobSpec>& jobs, const ClusterSpec& cluster,
+                     const ThroughputModel& throughput, Policy& policy, SchedulerConfig config)
+    : jobs_(jobs),
+      cluster_(cluster),
+      throughput_(throughput),
+      policy_(policy),
+      config_(config),
+      states_(jobs.size()),
+      gpu_owner_(cluster.num_gpus(), -1),
+      free_per_node_(cluster.nodes().size()),
+      free_per_type_(cluster.gpu_types().size(), 0) {
+  DLSCHED_EXPECTS(config_.round_length > 0, "round length must be positive");
+  isolated_.reserve(jobs.size());
+  for (const JobSpec& j : jobs) isolated_.push_back(throughput.isolated_time(j.index));
+  for (const Node& n : cluster.nodes()) {
+    free_per_node_[n.index] = n.num_gpus;
+    free_per_type_[n.gpu_type] += n.num_gpus;
+  }
+}
+
+double Scheduler::restore_delay(JobId job) const {
+  double d = config_.restore_delay;
+  if (config_.per_model_restore) {
+    const ModelInfo& m = throughput_.model_of(job);
+    if (m.restore_seconds) d = *m.restore_seconds;
+  }
+  return d * config_.time_scale;
+}
+
+double Scheduler::next_round_after(double t) const {
+  const double k = std::floor(t / config_.round_length) + 1;
+  return k * config_.round_length;
+}
+
+double Scheduler::iterations_done(JobId job, double t) const {
+  const JobState& s = states_[job];
+  if (s.status == JobState::Status::DONE) return jobs_[job].iterations;
+  if (s.status != JobState::Status::RUNNING) return s.progress_iterations;
+  const double from = std::max(s.progress_time, s.resume_at);
+  const double done = s.progress_iterations + s.progress_rate * std::max(0.0, t - from);
+  return std::min(done, jobs_[job].iterations);
+}
+
+double Scheduler::attained_gpu_seconds(JobId job, double t) const {
+  const JobState& s = states_[job];
+  double a = s.attained_gpu_seconds_closed;
+  if (s.status == JobState::Status::RUNNING) a += static_cast<double>(s.gpus.size()) * (t - s.last_start);
+  return a;
+}
+
+void Scheduler::observe(const Event& e) {
+  JobState* s = e.kind == Event::Kind::ROUND_TICK ? nullptr : &states_.at(e.job);
+  switch (e.kind) {
+    case Event::Kind::ARRIVAL:
+      DLSCHED_EXPECTS(s->status == JobState::Status::FUTURE,
+                      fmt::format("job {} arrived twice", jobs_[e.job].id));
+      s->status = JobState::Status::WAITING;
+      s->queued_since = e.time;
+      active_.push_back(e.job);
+      ++waiting_;
+      changed_ = true;
+      break;
+    case Event::Kind::COMPLETION: {
+      DLSCHED_EXPECTS(s->status == JobState::Status::RUNNING,
+                      fmt::format("job {} completed while not running", jobs_[e.job].id));
+      release(e.time, e.job, JobState::Status::DONE);
+      s->finish = e.time;
+      s->progress_iterations = jobs_[e.job].iterations;
+      ++finished_;
+      changed_ = true;
+      break;
+    }
+    case Event::Kind::ROUND_TICK:
+      round_pending_ = true;
+      changed_ = true;
+      break;
+    case Event::Kind::PROGRESS:
+      s->progress_iterations = std::min(e.iterations_done, jobs_[e.job].iterations);
+      s->progress_time = e.time;
+      if (e.rate > 0) s->progress_rate = e.rate;
+      break;
+  }
+}
+
+std::vector<Decision> Scheduler::handle(const Event& e) {
+  observe(e);
+  return decide(e.time);
+}
+
+void Scheduler::release(double now, JobId job, JobState::Status next) {
+  JobState& s = states_[job];
+  s.progress_iterations = iterations_done(job, now);
+  s.progress_time = now;
+  s.progress_rate = 0;
+  const double ran = now - s.last_start;
+  s.attained_gpu_seconds_closed += static_cast<double>(s.gpus.size()) * ran;
+  s.attained_seconds_closed += ran;
+  for (GpuId g : s.gpus) {
+    gpu_owner_[g] = -1;
+    ++free_per_node_[cluster_.node_of(g)];
+  }
+  free_per_type_[s.gpu_type] += static_cast<int>(s.gpus.size());
+  busy_gpus_ -= static_cast<int>(s.gpus.size());
+  --running_count_;
+  s.gpus.clear();
+  s.gpu_type = -1;
+  s.last_stop = now;
+  s.status = next;
+}
+
+void Scheduler::stop(double now, JobId job, std::vector<Decision>& out) {
+  JobState& s = states_[job];
+  Decision d{Decision::Kind::STOP, job, s.gpus, 0, true};
+  release(now, job, JobState::Status::WAITING);
+  s.queued_since = now;
+  s.ever_stopped = true;
+  ++s.preemptions;
+  ++waiting_;
+  out.push_back(std::move(d));
+}
+
+void Scheduler::start(double now, JobId job, std::vector<GpuId> gpus, std::vector<Decision>& out) {
+  JobState& s = states_[job];
+  DLSCHED_EXPECTS(s.status == JobState::Status::WAITING,
+                  fmt::format("job {} started while not waiting", jobs_[job].id));
+  const int type = cluster_.type_of(gpus.front());
+  std::vector<int> nodes;
+  for (GpuId g : gpus) {
+    DLSCHED_EXPECTS(gpu_owner_[g] == -1,
+                    fmt::format("GPU {} given to job {} while job {} holds it", g, jobs_[job].id,
+                                gpu_owner_[g] < 0 ? "" : jobs_[gpu_owner_[g]].id));
+    DLSCHED_EXPECTS(cluster_.type_of(g) == type, "a job's GPUs must share one type");
+    gpu_owner_[g] = job;
+    --free_per_node_[cluster_.node_of(g)];
+    nodes.push_back(cluster_.node_of(g));
+  }
+  std::sort(nodes.begin(), nodes.end());
+  const int span = static_cast<int>(std::unique(nodes.begin(), nodes.end()) - nodes.begin());
+  free_per_type_[type] -= static_cast<int>(gpus.size());
+  busy_gpus_ += static_cast<int>(gpus.size());
+  ++running_count_;
+  --waiting_;
+  s.status = JobState::Status::RUNNING;
+  s.gpu_type = type;
+  s.gpus = gpus;
+  if (s.first_start < 0) s.first_start = now;
+  s.last_start = now;
+  s.resume_at = now + (s.ever_stopped ? restore_delay(job) : 0.0);
+  s.progress_time = now;
+  s.progress_rate = throughput_.progress_rate(
+      job, PlacementShape{type, static_cast<int>(gpus.size()), span});
+  out.push_back(Decision{Decision::Kind::START, job, std::move(gpus), s.resume_at, false});
+}
+
+JobView Scheduler::view(JobId job, double now) const {
+  const JobState& s = states_[job];
+  const JobSpec& spec = jobs_[job];
+  JobView v;
+  v.id = job;
+  v.spec = &spec;
+  v.submit_time = spec.submit_time;
+  v.requested_gpus = spec.num_gpus;
+  v.iterations_total = spec.iterations;
+  v.iterations_done = iterations_done(job, now);
+  v.attained_gpu_seconds = attained_gpu_seconds(job, now);
+  v.attained_seconds =
+      s.attained_seconds_closed + (s.status == JobState::Status::RUNNING ? now - s.last_start : 0.0);
+  v.isolated_time = isolated_[job];
+  v.remaining_time = isolated_[job] * (1.0 - v.iterations_done / spec.iterations);
+  v.running = s.status == JobState::Status::RUNNING;
+  v.current_gpus = static_cast<int>(s.gpus.size());
+  v.current_type = s.gpu_type;
+  v.preemptions = s.preemptions;
+  v.last_start = s.last_start;
+  v.last_stop = s.last_stop;
+  v.queued_since = s.queued_since;
+  v.rounds_scheduled = s.rounds_scheduled;
+  return v;
+}
+
+std::vector<Decision> Scheduler::decide(double now) {
+  if (!changed_) return {};
+  changed_ = false;
+  const bool round = round_pending_;
+  round_pending_ = false;
+  std::erase_if(active_, [&](JobId j) { return states_[j].status == JobState::Status::DONE; });
+  // Between rounds only free GPUs can be filled: nothing to do without both.
+  if (!round && (waiting_ == 0 || busy_gpus_ == cluster_.num_gpus())) return {};
+  views_.clear();
+  views_.reserve(active_.size());
+  for (JobId j : active_) views_.push_back(view(j, now));
+  PolicyInput in;
+  in.now = now;
+  in.round_boundary = round;
+  in.jobs = views_;
+  in.cluster = &cluster_;
+  in.throughput = &throughput_;
+  in.round_length = config_.round_length;
+  ++decide_calls_;
+  const PolicyOutput out = policy_.schedule(in);
+  std::vector<Decision> decisions = apply(now, out, round && policy_.preemptive());
+  if (round)
+    for (JobId j : active_)
+      if (states_[j].status == JobState::Status::RUNNING) ++states_[j].rounds_scheduled;
+  return decisions;
+}
+
+int Scheduler::choose_type(const Request& r, const std::vector<int>& capacity) const {
+  if (r.gpu_type != ANY_GPU_TYPE) return capacity[r.gpu_type] >= r.gpus ? r.gpu_type : -1;
+  const JobState& s = states_[r.job];
+  if (s.gpu_type >= 0 && capacity[s.gpu_type] >= r.gpus) return s.gpu_type;
+  // Otherwise the type with most room left, which keeps large holes for large jobs.
+  int best = -1;
+  for (int t = 0; t < static_cast<int>(capacity.size()); ++t)
+    if (capacity[t] >= r.gpus && (best < 0 || capacity[t] > capacity[best])) best = t;
+  return best;
+}
+
+std::vector<GpuId> Scheduler::place(int type, int count) const {
+  // Consolidated first: the fullest node that still holds the whole job (best fit keeps big
+  // holes for big jobs); otherwise the emptiest nodes, so the job spans as few as possible.
+  const auto& nodes = cluster_.nodes();
+  int best = -1;
+  for (const Node& n : nodes)
+    if (n.gpu_type == type && free_per_node_[n.index] >= count &&
+        (best < 0 || free_per_node_[n.index] < free_per_node_[best]))
+      best = n.index;
+  std::vector<int> order;
+  if (best >= 0) {
+    order.push_back(best);
+  } else {
+    for (const Node& n : nodes)
+      if (n.gpu_type == type && free_per_node_[n.index] > 0) order.push_back(n.index);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int a, int b) { return free_per_node_[a] > free_per_node_[b]; });
+  }
+  std::vector<GpuId> gpus;
+  for (int node : order) {
+    const Node& n = nodes[node];
+    for (GpuId g = n.first_gpu; g < n.first_gpu + n.num_gpus && static_cast<int>(gpus.size()) < count; ++g)
+      if (gpu_owner_[g] == -1) gpus.push_back(g);
+    if (static_cast<int>(gpus.size()) == count) break;
+  }
+  DLSCHED_EXPECTS(static_cast<int>(gpus.size()) == count,
+                  fmt::format("placement found {} of {} GPUs", gpus.size(), count));
+  return gpus;
+}
+
+std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool may_preempt) {
+  std::vector<Decision> decisions;
+  struct Grant { JobId job; int gpus; int type; };
+  std::vector<Grant> grants;
+  std::vector<int> capacity = may_preempt ? std::vector<int>(cluster_.gpu_types().size()) : free_per_type_;
+  if (may_preempt)
+    for (int t = 0; t < static_cast<int>(capacity.size()); ++t) capacity[t] = cluster_.num_gpus_of_type(t);
+  if (seen_.size() < jobs_.size()) seen_.assign(jobs_.size(), 0);
+  ++pass_;
+  for (const Request& r : out.ranked) {
+    DLSCHED_EXPECTS(r.job < jobs_.size(), fmt::format("policy {} named job {}", policy_.name(), r.job));
+    const JobState& s = states_[r.job];
+    DLSCHED_EXPECTS(s.status == JobState::Status::WAITING || s.status == JobState::Status::RUNNING,
+                    fmt::format("policy {} ranked inactive job {}", policy_.name(), jobs_[r.job].id));
+    DLSCHED_EXPECTS(seen_[r.job] != pass_,
+                    fmt::format("policy {} ranked job {} twice", policy_.name(), jobs_[r.job].id));
+    seen_[r.job] = pass_;
+    if (r.gpus <= 0) continue;
+    if (!may_preempt && s.status == JobState::Status::RUNNING) continue;  // keeps what it has
+    const int type = choose_type(r, capacity);
+    if (type < 0) {
+      if (!out.backfill) break;
+      continue;
+    }
+    capacity[type] -= r.gpus;
+    grants.push_back(Grant{r.job, r.gpus, type});
+  }
+  if (may_preempt) {
+    // Running jobs keep their GPUs when their grant is unchanged; all others stop first.
+    std::vector<char> keep(jobs_.size(), 0);
+    for (const Grant& g : grants) {
+      const JobState& s = states_[g.job];
+      if (s.status == JobState::Status::RUNNING && s.gpu_type == g.type &&
+          static_cast<int>(s.gpus.size()) == g.gpus)
+        keep[g.job] = 1;
+    }
+    for (JobId j : active_)
+      if (states_[j].status == JobState::Status::RUNNING && !keep[j]) stop(now, j, decisions);
+    std::erase_if(grants, [&](const Grant& g) { return keep[g.job] != 0; });
+  }
+  // Large jobs first: they are the hardest to consolidate.
+  std::stable_sort(grants.begin(), grants.end(),
+                   [](const Grant& a, const Grant& b) { return a.gpus > b.gpus; });
+  for (const Grant& g : grants) start(now, g.job, place(g.type, g.gpus), decisions);
+  return decisions;
+}
+
+std::string Scheduler::check_invariants() const {
+  std::vector<long> owner(cluster_.num_gpus(), -1);
+  int busy = 0;
+  for (JobId j = 0; j < states_.size(); ++j) {
+    const JobState& s = states_[j];
+    if (s.status != JobState::Status::RUNNING) {
+      if (!s.gpus.empty()) return fmt::format("job {} holds GPUs while not running", jobs_[j].id);
+      continue;
+    }
+    for (GpuId g : s.gpus) {
+      if (owner[g] != -1)
+        return fmt::format("GPU {} double-booked by jobs {} and {}", g, jobs_[owner[g]].id, jobs_[j].id);
+      owner[g] = j;
+      ++busy;
+    }
+  }
+  if (owner != gpu_owner_) return "GPU map disagrees with job states";
+  if (busy != busy_gpus_) return fmt::format("busy GPU count {} != {}", busy_gpus_, busy);
+  std::vector<int> free_type(cluster_.gpu_types().size(), 0);
+  for (GpuId g = 0; g < cluster_.num_gpus(); ++g)
+    if (owner[g] == -1) ++free_type[cluster_.type_of(g)];
+  if (free_type != free_per_type_) return "free GPU count per type is stale";
+  const int most_free = *std::max_element(free_type.begin(), free_type.end());
+  for (JobId j : active_) {
+    const JobState& s = states_[j];
+    if (s.status != JobState::Status::WAITING) continue;
+    if (jobs_[j].num_gpus <= most_free)
+      return fmt::format("job {} ({} GPUs) waits while {} GPUs of one type are idle", jobs_[j].id,
+                         jobs_[j].num_gpus, most_free);
+    if (!policy_.work_conserving()) break;  // strict order: only the head job must not fit
+  }
+  return {};
+}
+
+}  // namespace dlsched

@@ -1,0 +1,251 @@
+#include "sim/simulator.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <queue>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "sched/scheduler.h"
+
+namespace dlsched {
+namespace {
+
+constexpr double INF = std::numeric_limits<double>::infinity();
+
+/// A predicted completion; stale once the job's run segment has changed.
+struct Completion {
+  double time;
+  JobId job;
+  std::uint64_t segment;
+  bool operator>(const Completion& o) const {
+    return time != o.time ? time > o.time : job > o.job;
+  }
+};
+
+/// Redraws one status line on a terminal at most a few times a second.
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled && ::isatty(2)) {}
+  void update(std::size_t done, std::size_t total, double sim_time) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(200) && done != total) return;
+    last_ = now;
+    const int width = 30;
+    const int filled = total ? static_cast<int>(width * done / total) : width;
+    std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu jobs, t=%.0f s", filled,
+                 "##############################", width - filled, "", done, total, sim_time);
+    if (done == total) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  bool enabled_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+class Simulation {
+ public:
+  Simulation(const Experiment& ex, Policy& policy, RecordSink& sink, const SimulationOptions& opt)
+      : ex_(ex),
+        jobs_(ex.trace.jobs),
+        tp_(*ex.throughput),
+        sched_(jobs_, ex.cluster, tp_, policy, ex.scheduler),
+        sink_(sink),
+        bar_(opt.progress_bar),
+        check_(opt.check_invariants),
+        segment_(jobs_.size(), 0),
+        segment_start_iters_(jobs_.size(), 0),
+        compute_s_(jobs_.size(), 0),
+        comm_s_(jobs_.size(), 0) {}
+
+  RunSummary run() {
+    std::size_t next_arrival = 0;
+    double next_tick = INF;
+    const std::size_t n = jobs_.size();
+    double now = 0;
+    while (sched_.finished_jobs() < n) {
+      const double t_arrival = next_arrival < n ? jobs_[next_arrival].submit_time : INF;
+      const double t_done = completions_.empty() ? INF : completions_.top().time;
+      now = std::min({t_arrival, next_tick, t_done});
+      DLSCHED_EXPECTS(now < INF, "simulation stalled: jobs remain but no event is pending");
+      // Same-time events: completions free GPUs before arrivals and the round tick decide.
+      while (!completions_.empty() && completions_.top().time <= now) {
+        const Completion c = completions_.top();
+        completions_.pop();
+        if (c.segment != segment_[c.job]) continue;
+        finish(now, c.job);
+      }
+      while (next_arrival < n && jobs_[next_arrival].submit_time <= now) {
+        sched_.observe(Event{Event::Kind::ARRIVAL, now, jobs_[next_arrival].index});
+        ++next_arrival;
+      }
+      const bool tick = now >= next_tick;
+      if (tick) sched_.observe(Event{Event::Kind::ROUND_TICK, now});
+      for (const Decision& d : sched_.decide(now)) carry_out(now, d);
+      if (check_) {
+        const std::string broken = sched_.check_invariants();
+        if (!broken.empty()) throw InvariantError(fmt::format("t={}: {}", now, broken));
+      }
+      if (tick) {
+        sink_.round(RoundRecord{rounds_, now, sched_.busy_gpus(),
+                                static_cast<std::int32_t>(sched_.running_jobs()),
+                                static_cast<std::int32_t>(sched_.active_jobs() - sched_.running_jobs()),
+                                static_cast<std::int32_t>(sched_.finished_jobs()), 0});
+        sink_.round_done();
+        ++rounds_;
+      }
+      // Rounds tick only while there is work; an idle cluster waits for the next arrival.
+      next_tick = sched_.active_jobs() > 0 ? sched_.next_round_after(now) : INF;
+      bar_.update(sched_.finished_jobs(), n, now);
+    }
+    sink_.round_done();
+    RunSummary s = summarize_jobs(records_, ex_.cluster.num_gpus());
+    s.rounds = rounds_;
+    s.policy_calls = sched_.decisions_made();
+    return s;
+  }
+
+ private:
+  void allocation_rows(double now, JobId job, const std::vector<GpuId>& gpus, std::int8_t event) {
+    for (GpuId g : gpus)
+      sink_.allocation(AllocationRecord{now, job, g, ex_.cluster.node_of(g), event});
+  }
+
+  /// Closes the job's current run segment: one /progress row, modelled compute/comm split.
+  void close_segment(double now, JobId job, const std::vector<GpuId>& gpus, double iters_now) {
+    const JobState& s = sched_.state(job);
+    const double busy = std::max(0.0, now - std::max(s.last_start, s.resume_at));
+    const double iters = iters_now - segment_start_iters_[job];
+    const int type = ex_.cluster.type_of(gpus.front());
+    const double compute = tp_.analytic_compute_time(tp_.model_of(job), tp_.per_worker_batch(job), type);
+    const double total = tp_.analytic_iteration_time(tp_.model_of(job), tp_.per_worker_batch(job),
+                                                     shape(gpus));
+    const double compute_share = total > 0 ? compute / total : 1.0;
+    compute_s_[job] += busy * compute_share;
+    comm_s_[job] += busy * (1 - compute_share);
+    sink_.progress(ProgressRecord{s.last_start, now, job,
+                                  static_cast<std::int64_t>(s.last_start / ex_.scheduler.round_length),
+                                  iters, busy, busy * compute_share, busy * (1 - compute_share),
+                                  static_cast<std::int32_t>(gpus.size())});
+  }
+
+  PlacementShape shape(const std::vector<GpuId>& gpus) const {
+    int nodes = 0, last = -1;
+    for (GpuId g : gpus) {  // placements list GPUs node by node
+      const int node = ex_.cluster.node_of(g);
+      if (node != last) ++nodes, last = node;
+    }
+    return PlacementShape{ex_.cluster.type_of(gpus.front()), static_cast<int>(gpus.size()), nodes};
+  }
+
+  void carry_out(double now, const Decision& d) {
+    ++segment_[d.job];
+    if (d.kind == Decision::Kind::STOP) {
+      close_segment(now, d.job, d.gpus, sched_.state(d.job).progress_iterations);
+      allocation_rows(now, d.job, d.gpus, 0);
+      return;
+    }
+    const JobState& s = sched_.state(d.job);
+    segment_start_iters_[d.job] = s.progress_iterations;
+    allocation_rows(now, d.job, d.gpus, 1);
+    const double remaining = jobs_[d.job].iterations - s.progress_iterations;
+    const double finish = d.resume_at + remaining / s.progress_rate;
+    completions_.push(Completion{finish, d.job, segment_[d.job]});
+  }
+
+  void finish(double now, JobId job) {
+    const std::vector<GpuId> gpus = sched_.state(job).gpus;
+    close_segment(now, job, gpus, jobs_[job].iterations);
+    sched_.observe(Event{Event::Kind::COMPLETION, now, job});
+    ++segment_[job];
+    allocation_rows(now, job, gpus, 2);
+    const JobState& s = sched_.state(job);
+    const JobSpec& spec = jobs_[job];
+    JobRecord r;
+    r.job = job;
+    r.job_id = spec.id;
+    r.model = spec.model;
+    r.submit = spec.submit_time;
+    r.first_start = s.first_start;
+    r.finish = now;
+    r.jct = now - spec.submit_time;
+    r.num_gpus = spec.num_gpus;
+    r.iterations = spec.iterations;
+    r.iterations_done = spec.iterations;
+    r.preemptions = s.preemptions;
+    r.gpu_seconds = s.attained_gpu_seconds_closed;
+    r.isolated_time = tp_.isolated_time(job);
+    r.compute_seconds = compute_s_[job];
+    r.comm_seconds = comm_s_[job];
+    r.throughput_source = to_string(tp_.source(job));
+    r.status = 1;
+    sink_.job(r);
+    records_.push_back(std::move(r));
+  }
+
+  const Experiment& ex_;
+  const std::vector<JobSpec>& jobs_;
+  const ThroughputModel& tp_;
+  Scheduler sched_;
+  RecordSink& sink_;
+  ProgressBar bar_;
+  bool check_;
+  std::priority_queue<Completion, std::vector<Completion>, std::greater<>> completions_;
+  std::vector<std::uint64_t> segment_;
+  std::vector<double> segment_start_iters_;
+  std::vector<double> compute_s_;
+  std::vector<double> comm_s_;
+  std::vector<JobRecord> records_;
+  long rounds_ = 0;
+};
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  // Nearest-rank on the sorted values, interpolated linearly (numpy's default).
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+}  // namespace
+
+RunSummary summarize_jobs(const std::vector<JobRecord>& jobs, int num_gpus) {
+  RunSummary s;
+  s.jobs = jobs.size();
+  std::vector<double> jct;
+  double first_submit = INF, last_finish = 0, gpu_seconds = 0;
+  for (const JobRecord& r : jobs) {
+    first_submit = std::min(first_submit, r.submit);
+    gpu_seconds += r.gpu_seconds;
+    s.preemptions += r.preemptions;
+    if (r.status != 1) continue;
+    ++s.finished;
+    jct.push_back(r.jct);
+    last_finish = std::max(last_finish, r.finish);
+  }
+  if (!jct.empty()) {
+    double sum = 0;
+    for (double j : jct) sum += j;
+    s.avg_jct = sum / static_cast<double>(jct.size());
+    s.p50_jct = percentile(jct, 0.5);
+    s.p99_jct = percentile(jct, 0.99);
+    s.makespan = last_finish - first_submit;
+    s.utilisation = s.makespan > 0 ? gpu_seconds / (num_gpus * s.makespan) : 0;
+  }
+  return s;
+}
+
+RunSummary simulate(const Experiment& experiment, Policy& policy, RecordSink& sink,
+                    const SimulationOptions& options) {
+  Simulation sim(experiment, policy, sink, options);
+  return sim.run();
+}
+
+}  // namespace dlsched
