@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, then simulates the bundled Tiresias trace
-# (60 jobs) on a 4 x 8-GPU V100 cluster under several policies and prints them side by side.
+# (60 jobs) on two 4-GPU V100 servers under several policies and prints them side by side.
 # Results land in results/demo/*.h5.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
 DLSCHED=build/src/dlsched
 TRACE=jobs/traces/tiresias-60_job.csv
-CLUSTER=4x8:v100
+CLUSTER=2x4:v100
 OUT=results/demo
 mkdir -p "$OUT"
 for policy in fifo fifo-backfill srtf las; do

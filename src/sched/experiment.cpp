@@ -21,6 +21,11 @@ std::string default_models_path() {
         return (dir / "share" / "dlsched" / "models.toml").string();
     }
   }
+#ifdef DLSCHED_DATA_DIR
+  // An out-of-tree build directory: the source tree it was configured from.
+  if (fs::exists(fs::path(DLSCHED_DATA_DIR) / "models.toml"))
+    return (fs::path(DLSCHED_DATA_DIR) / "models.toml").string();
+#endif
   return "jobs/models.toml";
 }
 

@@ -55,7 +55,11 @@ struct PolicyInput {
   double round_length = 0;
 };
 
-/// A policy's answer: requests in priority order. The core serves them in order while GPUs
+/// A policy's answer: requests in priority order. The core enforces, whatever the answer:
+/// a job is never split across GPU types; no GPU serves two jobs; non-preemptive policies
+/// never lose a running job; preemptions and resizes happen only at round boundaries; a job
+/// still restoring from a checkpoint keeps its GPUs until it iterates again; running jobs
+/// whose grant is unchanged keep their exact GPUs. The core serves them in order while GPUs
 /// last; a request that does not fit is skipped (backfill) or ends the pass (strict order).
 /// Jobs absent from the list get no GPUs.
 struct PolicyOutput {

@@ -265,6 +265,19 @@ std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool
     for (int t = 0; t < static_cast<int>(capacity.size()); ++t) capacity[t] = cluster_.num_gpus_of_type(t);
   if (seen_.size() < jobs_.size()) seen_.assign(jobs_.size(), 0);
   ++pass_;
+  if (may_preempt) {
+    // A job still restoring from its checkpoint keeps its GPUs: stopping it would throw the
+    // restore away, and with rounds shorter than restores nothing would ever progress.
+    for (JobId j : active_) {
+      const JobState& s = states_[j];
+      if (s.status != JobState::Status::RUNNING || s.resume_at < now) continue;
+      capacity[s.gpu_type] -= static_cast<int>(s.gpus.size());
+      grants.push_back(Grant{j, static_cast<int>(s.gpus.size()), s.gpu_type});
+      seen_[j] = pass_;
+    }
+  }
+  const long pinned_pass = pass_;
+  ++pass_;
   for (const Request& r : out.ranked) {
     DLSCHED_EXPECTS(r.job < jobs_.size(), fmt::format("policy {} named job {}", policy_.name(), r.job));
     const JobState& s = states_[r.job];
@@ -272,6 +285,7 @@ std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool
                     fmt::format("policy {} ranked inactive job {}", policy_.name(), jobs_[r.job].id));
     DLSCHED_EXPECTS(seen_[r.job] != pass_,
                     fmt::format("policy {} ranked job {} twice", policy_.name(), jobs_[r.job].id));
+    if (seen_[r.job] == pinned_pass) continue;  // restoring: already kept
     seen_[r.job] = pass_;
     if (r.gpus <= 0) continue;
     if (!may_preempt && s.status == JobState::Status::RUNNING) continue;  // keeps what it has

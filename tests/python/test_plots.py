@@ -85,7 +85,7 @@ class PlotsTest(unittest.TestCase):
         fake_emulation(cls.las, cls.las_emu)
         cls.files = [cls.fifo, cls.las, cls.las_emu]
         cls.out = os.path.join(cls.dir, "figures")
-        cls.run = subprocess.run([sys.executable, PLOTS, *cls.files, "-o", cls.out, "--manifest"],
+        cls.plots_run = subprocess.run([sys.executable, PLOTS, *cls.files, "-o", cls.out, "--manifest"],
                                  capture_output=True, text=True, timeout=600)
         manifest = os.path.join(cls.out, "figures.json")
         cls.manifest = json.load(open(manifest)) if os.path.exists(manifest) else {}
@@ -95,7 +95,7 @@ class PlotsTest(unittest.TestCase):
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     def test_entry_point_writes_every_expected_png(self):
-        self.assertEqual(self.run.returncode, 0, self.run.stderr)
+        self.assertEqual(self.plots_run.returncode, 0, self.plots_run.stderr)
         expected = {"jct_cdf.png", "gpu_utilisation.png", "queue_length.png",
                     "timeline_fifo_simulate.png", "timeline_las_simulate.png",
                     "timeline_las_emulate.png", "sim_vs_emu_las.png"}
