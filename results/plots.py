@@ -28,6 +28,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; no display needed on cluster nodes
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -36,6 +37,8 @@ import dlsched_results as dr  # noqa: E402
 # Gantt charts of more jobs than this are unreadable; the first ones by submit time are drawn.
 DEFAULT_TIMELINE_JOBS = 200
 DPI = 120
+# Runs that behave alike draw identical lines; dashes keep every one of them visible.
+LINE_STYLES = ["-", "--", ":", "-."]
 
 
 # ---- labels and units ------------------------------------------------------------------------
@@ -97,12 +100,12 @@ def jct_cdf(runs):
                               for jobs in groups.values() for j in jobs] or [np.zeros(0)])
     div, unit = time_unit(np.nanmax(all_jct) if all_jct.size else 0)
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for label, frames in groups.items():
+    for i, (label, frames) in enumerate(groups.items()):
         jct = np.sort(np.concatenate([(j["finish"] - j["submit"]).to_numpy() for j in frames]))
         if jct.size == 0:
             continue
         share = np.arange(1, jct.size + 1) / jct.size
-        ax.step(jct / div, share, where="post",
+        ax.step(jct / div, share, where="post", ls=LINE_STYLES[i % len(LINE_STYLES)], lw=1.5,
                 label=f"{label} (n={jct.size}, mean {jct.mean() / div:.3g} {unit})")
     if all_jct.size and np.nanmin(all_jct) > 0 and np.nanmax(all_jct) / np.nanmin(all_jct) > 50:
         ax.set_xscale("log")  # JCTs of training jobs span orders of magnitude
@@ -149,12 +152,18 @@ def queue_length(runs, labels):
     fig, ax = plt.subplots(figsize=(8, 4.5))
     span = max((r.rounds["time"].max() for r in runs if not r.rounds.empty), default=0)
     div, unit = time_unit(span)
-    for run, label in zip(runs, labels):
+    most = 0
+    for i, (run, label) in enumerate(zip(runs, labels)):
         rounds = run.rounds.sort_values("time")
-        ax.step(rounds["time"] / div, rounds["queued_jobs"], where="post", lw=1.0, label=label)
+        most = max(most, int(rounds["queued_jobs"].max()) if not rounds.empty else 0)
+        # Markers show where the samples are while rounds are few enough to tell apart.
+        ax.step(rounds["time"] / div, rounds["queued_jobs"], where="post", lw=1.2,
+                ls=LINE_STYLES[i % len(LINE_STYLES)], marker="." if len(rounds) <= 100 else None,
+                label=label)
     ax.set_xlabel(f"time ({unit})")
     ax.set_ylabel("queued jobs")
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, max(1, most) * 1.05)
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
     ax.set_title(f"Queue length at round boundaries: {context(runs)}")
@@ -163,8 +172,8 @@ def queue_length(runs, labels):
 
 
 def timeline(run, label, max_jobs=DEFAULT_TIMELINE_JOBS):
-    """Gantt chart of one run: a row per job (by submit time), a thin grey line while it
-    waits, a bar per run segment coloured by its GPU count, a red x at each preemption."""
+    """Gantt chart of one run: a row per job (by submit time), a thin grey line from submit to
+    finish (visible where the job waits), a bar per run segment coloured by its GPU count, a red x at each preemption."""
     jobs = run.jobs.sort_values(["submit", "job"]).head(max_jobs)
     row_of = {job: i for i, job in enumerate(jobs["job"])}
     segments = dr.job_segments(run)
@@ -180,14 +189,15 @@ def timeline(run, label, max_jobs=DEFAULT_TIMELINE_JOBS):
     cmap = matplotlib.colors.ListedColormap(plt.get_cmap("viridis")(np.linspace(0, 0.9, len(counts))))
     norm = matplotlib.colors.BoundaryNorm(np.arange(len(counts) + 1) - 0.5, len(counts))
     colour_index = np.searchsorted(counts, segments["gpus"].to_numpy().astype(int))
-    # Waiting: from submit to the first start (or to the finish/end for jobs never started).
-    first = jobs["first_start"].where(jobs["first_start"] >= 0, end_of_run)
-    ax.hlines([row_of[j] for j in jobs["job"]], jobs["submit"] / div, first / div,
-              colors="0.6", lw=1.0, label="waiting (submit to first start)")
+    # The job's whole stay (submit to finish, or to the end for unfinished jobs) as a thin line
+    # under the bars, so waiting shows both before the first start and after a preemption.
+    leaves = jobs["finish"].where(jobs["status"] == dr.STATUS_FINISHED, end_of_run)
+    ax.hlines([row_of[j] for j in jobs["job"]], jobs["submit"] / div, leaves / div,
+              colors="0.6", lw=1.0, zorder=1, label="waiting (line: submit to finish)")
     rows = segments["job"].map(row_of).to_numpy()
     ax.barh(rows, (segments["end"] - segments["start"]).to_numpy() / div,
             left=segments["start"].to_numpy() / div, height=0.7,
-            color=cmap(norm(colour_index)), edgecolor="none",
+            color=cmap(norm(colour_index)), edgecolor="none", zorder=2,
             label="running (colour: GPUs held)")
     preempted = segments[segments["end_event"] == dr.EVENT_STOP]
     ax.scatter(preempted["end"] / div, preempted["job"].map(row_of), marker="x", color="red",
@@ -214,11 +224,13 @@ def timeline(run, label, max_jobs=DEFAULT_TIMELINE_JOBS):
 
 
 def find_pairs(runs):
-    """(simulate, emulate) runs of the same experiment: same trace content, cluster spec,
-    policy, policy parameters and time scale."""
+    """(simulate, emulate) runs of the same experiment: same trace content, GPU count, policy,
+    policy parameters, round length and time scale. The GPU count, not the cluster spec: an
+    emulation without --cluster derives its spec from the hosts it got ("1x4:v100,1x4:v100"),
+    which names the same cluster as the simulation's "2x4:v100"."""
     def key(r):
-        return tuple(r.attrs.get(a, "") for a in
-                     ("trace_sha256", "cluster_spec", "policy", "policy_params", "time_scale"))
+        return tuple(r.attrs.get(a, "") for a in ("trace_sha256", "gpus", "policy",
+                                                   "policy_params", "round_length", "time_scale"))
     sims = [r for r in runs if r.attrs.get("mode") == "simulate"]
     emus = [r for r in runs if r.attrs.get("mode") == "emulate"]
     pairs = []
@@ -270,7 +282,7 @@ def sim_vs_emu(sim, emu):
     right.grid(True, alpha=0.3)
     right.legend(fontsize="small")
     right.set_title("error distribution")
-    fig.suptitle(f"Simulated vs emulated, {sim.attrs.get('policy', '?')}: {context([sim, emu])}")
+    fig.suptitle(f"Simulated vs emulated, {sim.attrs.get('policy', '?')}: {context([sim])}")
     fig.tight_layout()
     return fig
 

@@ -1,5 +1,6 @@
 #include "core/cluster.h"
 
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include <cctype>
@@ -277,7 +278,7 @@ ClusterSpec ClusterSpec::from_groups(const std::vector<Group>& groups, Interconn
     for (int i = 0; i < g.nodes; ++i) {
       Node node;
       node.index = static_cast<int>(c.nodes_.size());
-      node.name = "n" + std::to_string(node.index);
+      node.name = fmt::format("n{}", node.index);
       node.gpu_type = type;
       node.num_gpus = g.gpus_per_node;
       node.first_gpu = c.num_gpus_;

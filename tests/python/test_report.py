@@ -135,6 +135,15 @@ class ReportTest(unittest.TestCase):
         for policy in ["fifo", "las"]:
             self.assert_stats(table.loc[policy], means.loc[policy], policy)
 
+    def test_group_by_several_keys_and_unknown_keys(self):
+        result = report("--format", "json", "--group-by", "policy,mode", *self.files)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual([(r["policy"], r["runs"]) for r in json.loads(result.stdout)],
+                         [("fifo", 1), ("las", 2)])
+        result = report("--group-by", "colour", *self.files)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("colour", result.stderr)
+
     def test_unfinished_jobs_are_counted_and_left_out_of_jct(self):
         path = os.path.join(self.dir, "partly_unfinished.h5")
         shutil.copy(self.las, path)
