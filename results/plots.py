@@ -137,10 +137,12 @@ def gpu_utilisation(runs, labels):
         ax.step(t / div, busy, where="post", lw=0.9,
                 label=f"{label}: mean {mean:.1f}% of {gpus} GPUs")
         ax.fill_between(t / div, busy, step="post", alpha=0.25)
-        ax.set_ylim(0, 105)
+        # Headroom above 100% holds the legend, so it never hides a stretch of low use.
+        ax.set_ylim(0, 125)
+        ax.set_yticks([0, 20, 40, 60, 80, 100])
         ax.set_ylabel("busy GPUs (%)")
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="lower right", fontsize="small")
+        ax.legend(loc="upper right", fontsize="small")
     axes[-1, 0].set_xlabel(f"time ({unit})")
     axes[0, 0].set_title(f"GPU utilisation: {context(runs)}")
     fig.tight_layout()

@@ -17,3 +17,6 @@ done
 echo
 echo "== simulated: $TRACE on $CLUSTER, 60 s rounds"
 "$DLSCHED" report "$OUT"/sim-*.h5
+# Debian's python3 (h5py, pandas, matplotlib); another python3 earlier on PATH may lack them.
+/usr/bin/python3 results/plots.py "$OUT"/sim-*.h5 -o "$OUT/figures"
+echo "figures: $OUT/figures/*.png"
