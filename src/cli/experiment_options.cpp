@@ -18,6 +18,8 @@ void add_experiment_options(CLI::App& cmd, ExperimentOptions& o,
   cmd.add_option("--policy", o.policy, "scheduling policy (dlsched simulate --list-policies)")
       ->capture_default_str();
   cmd.add_option("--policy-param", policy_params, "policy parameter key=value (repeatable)");
+  cmd.add_option("--policy-plugin", o.policy_plugins,
+                 "shared library with out-of-tree policies (repeatable; see docs/policies.md)");
   cmd.add_option("--round-length", o.round_length, "seconds between preemptive scheduling rounds")
       ->capture_default_str();
   cmd.add_option("--restore-delay", o.restore_delay,

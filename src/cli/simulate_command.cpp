@@ -8,6 +8,7 @@
 #include "cli/summary.h"
 #include "io/cluster_records.h"
 #include "io/hdf5_results.h"
+#include "sched/plugin_loader.h"
 #include "sim/simulator.h"
 
 namespace dlsched::cli {
@@ -25,6 +26,7 @@ struct SimulateArgs {
 
 int run_simulate(SimulateArgs& a) {
   if (a.list_policies) {
+    for (const std::string& plugin : a.experiment.policy_plugins) load_policy_plugin(plugin);
     for (const PolicyInfo& p : registered_policies())
       std::cout << fmt::format("{:<16} {}\n", p.name, p.description);
     return 0;

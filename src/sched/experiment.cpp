@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "sched/plugin_loader.h"
 
 namespace dlsched {
 namespace fs = std::filesystem;
@@ -37,6 +38,7 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& options) {
     throw InputError(fmt::format("--time-scale must be positive, got {}", options.time_scale));
   if (!(options.restore_delay >= 0))
     throw InputError(fmt::format("--restore-delay must be >= 0, got {}", options.restore_delay));
+  for (const std::string& plugin : options.policy_plugins) load_policy_plugin(plugin);
   make_policy(options.policy, options.policy_params);  // unknown name or bad parameter: fail early
 
   auto ex = std::make_unique<Experiment>();
@@ -77,6 +79,7 @@ std::map<std::string, std::string> Experiment::attributes(const std::string& mod
       {"default_model", options.default_model},
       {"policy", options.policy},
       {"policy_params", params},
+      {"policy_plugins", options.policy_plugins},
       {"round_length", options.round_length},
       {"restore_delay", options.restore_delay},
       {"per_model_restore", options.per_model_restore},

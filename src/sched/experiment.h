@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/cluster.h"
 #include "core/model_catalog.h"
@@ -27,6 +28,7 @@ struct ExperimentOptions {
   std::string default_model = "ResNet-50";
   std::string policy = "fifo";
   PolicyParams policy_params;
+  std::vector<std::string> policy_plugins;  ///< shared libraries loaded before the policy
   double round_length = 300;
   double restore_delay = 20;
   bool per_model_restore = true;
