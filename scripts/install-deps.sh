@@ -8,7 +8,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config
   # libraries
   libhdf5-dev hdf5-tools libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev
-  libssl-dev libopenblas-dev libgtest-dev
+  libssl-dev libopenblas-dev libgtest-dev libglpk-dev
   # emulation (MPI)
   libopenmpi-dev openmpi-bin
   # analysis

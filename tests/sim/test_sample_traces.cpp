@@ -18,6 +18,9 @@ struct Sample {
   bool check_every_decision;  // per-decision core checks (too slow for 82k jobs)
 };
 
+// Names the sample in test output instead of dumping its bytes.
+void PrintTo(const Sample& s, std::ostream* os) { *os << s.name; }
+
 std::vector<Sample> samples() {
   const std::string gavel_table = trace_path("gavel-simulation_throughputs.json");
   return {

@@ -1,0 +1,64 @@
+// Gavel's allocation problem (Narayanan et al., "Heterogeneity-Aware Cluster Scheduling
+// Policies for Deep Learning Workloads", OSDI'20, sections 3 and 4): the allocation X gives
+// each job j the share of time X[j][t] it should spend on GPU type t; every policy is an
+// optimisation over X of the effective throughput sum_t T[j][t] X[j][t], subject to
+//   0 <= X[j][t],  sum_t X[j][t] <= 1,  sum_j X[j][t] * scale_factor[j] <= GPUs of type t.
+// Solved as linear programs with GLPK; the policy in gavel.cpp turns X into rounds.
+#pragma once
+
+#include <vector>
+
+namespace dlsched {
+
+/// Which of Gavel's policies (section 4) the allocation optimises.
+enum class GavelObjective {
+  MAX_MIN_FAIRNESS,      ///< weighted LAS: max min_j T_j(X) sf_j / (w_j T_j(X_equal))
+  FINISH_TIME_FAIRNESS,  ///< Themis' rho: min max_j (t_j + R_j / T_j(X)) / (finish time on 1/n)
+  MIN_MAKESPAN,          ///< max min_j T_j(X) / R_j (all jobs finish as early as possible)
+  MAX_THROUGHPUT,        ///< max sum_j sf_j T_j(X) / max_t T[j][t] (peak-GPU equivalents)
+};
+
+/// One allocation problem: jobs x GPU types. Vectors are per job; `throughput` is job-major.
+struct GavelProblem {
+  std::vector<int> gpus_per_type;  ///< GPUs of each type
+  /// [job * types + type]: iterations/s of the job on its scale factor's worth of GPUs of the
+  /// type, consolidated; 0 where it cannot run (too few GPUs of the type).
+  std::vector<double> throughput;
+  std::vector<int> scale_factor;  ///< GPUs each job runs on (its requested size)
+  std::vector<double> weight;     ///< priority weight (max-min fairness); larger = more share
+  std::vector<double> remaining;  ///< iterations left (makespan, finish-time fairness)
+  std::vector<double> total;      ///< iterations in all (finish-time fairness)
+  std::vector<double> elapsed;    ///< seconds since arrival (finish-time fairness)
+
+  int num_types() const { return static_cast<int>(gpus_per_type.size()); }
+  int num_jobs() const { return static_cast<int>(scale_factor.size()); }
+};
+
+/// The solution: X and the value of Gavel's objective at X.
+struct GavelAllocation {
+  int num_types = 0;
+  std::vector<double> share;  ///< X, [job * types + type]
+  /// Max-min fairness and makespan: the smallest normalised throughput (resp. T_j / R_j);
+  /// finish-time fairness: the largest rho; max throughput: the sum it maximises.
+  double objective = 0;
+  double x(int job, int type) const {
+    return share[static_cast<std::size_t>(job) * num_types + type];
+  }
+};
+
+/// How to solve: the closed forms for one GPU type give the same X as the LP and are much
+/// faster; tests switch them off to compare.
+struct GavelSolveOptions {
+  bool closed_form_single_type = true;
+};
+
+/// Solves Gavel's LP for `objective`. Gavel's LP fixes only the worst-off job's value; what
+/// the other jobs get is left to the solver's vertex. So that spare GPUs are not left to
+/// chance: max-min fairness is solved to the max-min fair point by water-filling (Gavel's LP,
+/// then the jobs that bound the minimum are frozen and the others raised again, until all are
+/// bounded); makespan and finish-time fairness (at its optimal rho) in two stages (Gavel's LP,
+/// then the most sum_jt c x with every job held at that level).
+GavelAllocation solve_gavel_allocation(const GavelProblem& problem, GavelObjective objective,
+                                       const GavelSolveOptions& options = {});
+
+}  // namespace dlsched
