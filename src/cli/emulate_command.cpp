@@ -1,0 +1,103 @@
+// dlsched emulate: run a trace on real MPI ranks (rank 0 schedules, ranks 1..N work).
+#include <fmt/format.h>
+#include <mpi.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/summary.h"
+#include "core/error.h"
+#include "emu/backend.h"
+#include "emu/emulation.h"
+#include "emu/mpi_check.h"
+
+namespace dlsched::cli {
+namespace {
+
+struct EmulateArgs {
+  emu::EmulationOptions options;
+  std::vector<std::string> policy_params;
+  std::string compute = "sleep";
+  bool quiet = false;
+};
+
+int run_emulate(EmulateArgs& a) {
+  for (const auto& kv : a.policy_params) a.options.experiment.policy_params.set(kv);
+  if (a.compute == "sleep")
+    a.options.compute = emu::ComputeMode::SLEEP;
+  else if (a.compute == "kernel")
+    a.options.compute = emu::ComputeMode::KERNEL;
+  else
+    throw InputError(fmt::format("--compute must be sleep or kernel, got '{}'", a.compute));
+  // Idle ranks sleep between probes; inside collectives Open MPI should yield rather than spin,
+  // since many ranks share few cores. A value the user set wins.
+  setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
+  int initialized = 0;
+  DLSCHED_MPI_CHECK(MPI_Initialized(&initialized));
+  if (!initialized) DLSCHED_MPI_CHECK(MPI_Init(nullptr, nullptr));
+  const auto started = std::chrono::steady_clock::now();
+  int code = 0;
+  try {
+    emu::EmulationOutcome out = emu::run_emulation(MPI_COMM_WORLD, a.options);
+    code = out.exit_code;
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (code == 0 && out.experiment && !a.quiet)
+      std::cout << format_summary(*out.experiment, out.summary, wall) << "  workers on "
+                << out.hosts << "\n";
+  } catch (const std::exception& e) {
+    // Setup collectives failed: no peer can be trusted to finish them, so end everyone.
+    std::cerr << "dlsched: error: " << e.what() << std::endl;
+    MPI_Abort(MPI_COMM_WORLD, EXIT_RUNTIME_ERROR);
+  }
+  if (!initialized) DLSCHED_MPI_CHECK(MPI_Finalize());
+  return code;
+}
+
+}  // namespace
+
+CommandAction add_emulate_command(CLI::App& app) {
+  auto args = std::make_shared<EmulateArgs>();
+  emu::EmulationOptions& o = args->options;
+  CLI::App* cmd = app.add_subcommand(
+      "emulate",
+      "run a trace on MPI ranks: mpirun -np N+1 dlsched emulate ... (rank 0 schedules, "
+      "ranks 1..N each serve one GPU slot)");
+  add_experiment_options(*cmd, o.experiment, args->policy_params);
+  cmd->add_option("-o,--out", o.out, "results file (HDF5), written by rank 0");
+  cmd->add_option("--backend", o.backend, "worker backend (cpu)")->capture_default_str();
+  cmd->add_option("--compute", args->compute,
+                  "sleep: hold the slot for the modelled compute time; kernel: run the backend's "
+                  "compute kernel sized from the model's FLOPs")
+      ->capture_default_str();
+  cmd->add_option("--flops-scale", o.flops_scale,
+                  "kernel mode: multiply each iteration's FLOPs by this")
+      ->capture_default_str();
+  cmd->add_option("--comm-scale", o.comm_scale, "multiply each iteration's gradient bytes by this")
+      ->capture_default_str();
+  cmd->add_option("--bucket-mb", o.bucket_mb,
+                  "gradient allreduce bucket size in MiB (PyTorch DDP: 25)")
+      ->capture_default_str();
+  cmd->add_option("--slowdown", o.slowdowns,
+                  "emulated GPU type TYPE=FACTOR runs FACTOR times slower than the fastest type "
+                  "(default: the catalog's peak ratio); repeatable");
+  cmd->add_option("--gpu-type", o.gpu_type,
+                  "GPU type of the nodes made from real hosts (no --cluster)")
+      ->capture_default_str();
+  cmd->add_option("--poll-ms", o.poll_ms, "sleep of an idle rank between message probes (ms)")
+      ->capture_default_str();
+  cmd->add_option(
+         "--flush-interval", o.flush_interval,
+         "write buffered rows to the file at most this often (wall seconds; 0: every round)")
+      ->capture_default_str();
+  cmd->add_flag("-q,--quiet", args->quiet, "print nothing on success");
+  return [cmd, args]() -> int {
+    if (!cmd->parsed()) return -1;
+    args->options.cluster_given = cmd->count("--cluster") > 0;
+    return run_emulate(*args);
+  };
+}
+
+}  // namespace dlsched::cli

@@ -1,0 +1,64 @@
+// What a worker needs from a device: a job communicator, a compute kernel and a gradient
+// allreduce. One folder per backend under backends/ (cpu today, cuda+nccl later); each
+// registers itself with DLSCHED_REGISTER_BACKEND and the worker loop is written once.
+#pragma once
+
+#include <mpi.h>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dlsched::emu {
+
+/// One job's communicator on one backend; only the job's members hold one.
+class JobCommunicator {
+ public:
+  virtual ~JobCommunicator() = default;
+  /// This member's rank inside the job (0 = leader).
+  virtual int rank() const = 0;
+  /// Number of members.
+  virtual int size() const = 0;
+  /// Waits until every member got here (once per lease, never per iteration).
+  virtual void barrier() = 0;
+};
+
+/// A compute kernel, a gradient allreduce and communicator setup on one kind of device.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  /// Registry name, e.g. "cpu".
+  virtual std::string_view name() const = 0;
+  /// Builds the communicator of `members` (ranks of `parent`, ascending). Collective over the
+  /// members only: every member calls it, no other rank does.
+  virtual std::unique_ptr<JobCommunicator> connect(MPI_Comm parent,
+                                                   const std::vector<int>& members) = 0;
+  /// Runs about `flops` floating-point operations of training-shaped work.
+  virtual void compute(double flops) = 0;
+  /// Sums `bytes` of gradients over the job in buckets of `bucket_bytes`, carrying `flag` as
+  /// one extra element of the last bucket; returns the flag summed over the members.
+  virtual double allreduce_gradients(JobCommunicator& comm, std::size_t bytes,
+                                     std::size_t bucket_bytes, float flag) = 0;
+};
+
+/// Makes a backend.
+using BackendFactory = std::function<std::unique_ptr<Backend>()>;
+
+/// Adds a backend; returns true so it can initialise a static. A duplicate name aborts.
+bool register_backend(const std::string& name, BackendFactory factory);
+/// Creates a backend by name; an unknown name is an InputError listing the known ones.
+std::unique_ptr<Backend> make_backend(const std::string& name);
+/// Registered backend names, sorted.
+std::vector<std::string> backend_names();
+
+}  // namespace dlsched::emu
+
+/// Registers TYPE (default-constructible) under NAME.
+#define DLSCHED_REGISTER_BACKEND(NAME, TYPE)                                           \
+  namespace {                                                                          \
+  [[maybe_unused]] const bool dlsched_backend_##TYPE =                                 \
+      ::dlsched::emu::register_backend(NAME, [] { return std::make_unique<TYPE>(); }); \
+  }

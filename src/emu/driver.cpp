@@ -1,0 +1,460 @@
+#include "emu/driver.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "core/error.h"
+#include "emu/comm_cache.h"
+#include "emu/mpi_check.h"
+#include "emu/wall_clock.h"
+#include "sched/scheduler.h"
+
+namespace dlsched::emu {
+namespace {
+
+constexpr double INF = std::numeric_limits<double>::infinity();
+
+/// One assignment of a job to its workers, from ASSIGN until every member has reported.
+struct Lease {
+  std::uint64_t id = 0;
+  JobId job = 0;
+  std::int64_t round = 0;
+  std::vector<GpuId> gpus;
+  std::vector<std::int32_t> members;  // world ranks = gpus + 1
+  double sent = 0;
+  double boundary = -1;   // the round boundary it was issued at, -1 mid-round
+  double deadline = INF;  // the round boundary it ends at
+  double started = -1;    // when the leader said all members are ready
+  std::int64_t budget = 0;
+  double iterations_before = 0;
+  int reports = 0;
+  std::int64_t steps = -1;
+  double seconds = 0, compute = 0, comm = 0;  // summed over members
+  StopReason reason = StopReason::DEADLINE;
+};
+
+/// A START carried out once the job's previous lease has reported.
+struct Deferred {
+  std::vector<GpuId> gpus;
+  double resume_at = 0;
+  double boundary = -1;
+};
+
+/// A round's row, held until its leases have all started (control overhead is known).
+struct OpenRound {
+  RoundRecord record;
+  double boundary = 0;
+};
+
+class Driver {
+ public:
+  Driver(const Experiment& ex, Policy& policy, Channel& channel, RecordSink& sink,
+         const DriverSettings& settings)
+      : ex_(ex),
+        jobs_(ex.trace.jobs),
+        tp_(*ex.throughput),
+        sched_(jobs_, ex.cluster, tp_, policy, ex.scheduler),
+        channel_(channel),
+        sink_(sink),
+        settings_(settings),
+        done_(jobs_.size(), 0),
+        rate_(jobs_.size(), 0),
+        compute_s_(jobs_.size(), 0),
+        comm_s_(jobs_.size(), 0),
+        job_lease_(jobs_.size(), 0),
+        done_while_stopped_(jobs_.size(), 0),
+        deferred_(jobs_.size()) {
+    int size = 0;
+    DLSCHED_MPI_CHECK(MPI_Comm_size(channel.comm(), &size));
+    DLSCHED_EXPECTS(size - 1 == ex.cluster.num_gpus(),
+                    fmt::format("{} worker ranks for {} GPUs", size - 1, ex.cluster.num_gpus()));
+    workers_ = size - 1;
+  }
+
+  RunSummary run() {
+    const std::size_t n = jobs_.size();
+    if (settings_.inject_bad_message) channel_.send_raw(1, encode_header_only(0xBEEF));
+    for (;;) {
+      bool busy = false;
+      while (auto raw = channel_.try_receive()) {
+        busy = true;
+        on_message(*raw);
+      }
+      channel_.progress();
+      const double now = clock_.now();
+      while (next_arrival_ < n && jobs_[next_arrival_].submit_time <= now) {
+        sched_.observe(Event{Event::Kind::ARRIVAL, now, jobs_[next_arrival_].index});
+        ++next_arrival_;
+        want_decide_ = busy = true;
+      }
+      // Rounds tick only while there is work, as in the simulator.
+      if (!boundary_ && sched_.active_jobs() == 0) next_tick_ = INF;
+      if (next_tick_ == INF && sched_.active_jobs() > 0) next_tick_ = sched_.next_round_after(now);
+      if (!boundary_ && now >= next_tick_) {
+        boundary_ = true;
+        boundary_time_ = next_tick_;
+      }
+      // Every lease due at the boundary ends there on its own; tick once they have all
+      // reported, so the policy decides on exact progress. Arrivals and completions fill
+      // free GPUs at once, also while a boundary waits; at the tick its one decision covers
+      // them, as in the simulator.
+      if (boundary_ && !lease_due_by(boundary_time_)) {
+        tick(now);
+        busy = true;
+      } else if (want_decide_) {
+        want_decide_ = false;
+        carry_out(now, sched_.decide(now), -1);
+      }
+      if (sched_.finished_jobs() == n && leases_.empty()) break;
+      if (!busy) {
+        double until = now + channel_.poll_seconds();
+        if (next_arrival_ < n) until = std::min(until, jobs_[next_arrival_].submit_time);
+        clock_.sleep_until(std::max(now, until));
+      }
+    }
+    close_round();
+    sink_.round_done();
+    for (int r = 1; r <= workers_; ++r) channel_.send(r, ShutdownMsg{});
+    channel_.flush();
+    RunSummary s = summarize_jobs(records_, ex_.cluster.num_gpus());
+    s.rounds = rounds_;
+    s.policy_calls = sched_.decisions_made();
+    return s;
+  }
+
+ private:
+  /// Is a lease whose deadline is at or before `t` still running?
+  bool lease_due_by(double t) const {
+    for (const auto& [id, l] : leases_)
+      if (l.deadline <= t) return true;
+    return false;
+  }
+
+  /// Where a lease issued now ends: the next boundary (the one after a pending boundary).
+  double lease_deadline() const {
+    return boundary_ ? sched_.next_round_after(boundary_time_) : next_tick_;
+  }
+
+  void tick(double now) {
+    // Progress is exact for every job between leases (those due at the boundary); jobs
+    // started while the boundary waited are mid-lease and keep the core's extrapolation.
+    for (JobId j = 0; j < jobs_.size(); ++j)
+      if (sched_.state(j).status == JobState::Status::RUNNING && job_lease_[j] == 0)
+        sched_.observe(Event{Event::Kind::PROGRESS, now, j, done_[j], rate_[j]});
+    sched_.observe(Event{Event::Kind::ROUND_TICK, now});
+    const std::vector<Decision> decisions = sched_.decide(now);
+    want_decide_ = false;
+    close_round();
+    const double boundary = boundary_time_;
+    boundary_ = false;
+    next_tick_ = sched_.active_jobs() > 0 ? sched_.next_round_after(boundary) : INF;
+    if (next_tick_ <= now) next_tick_ = sched_.next_round_after(now);
+    open_ = OpenRound{
+        RoundRecord{rounds_, boundary, sched_.busy_gpus(),
+                    static_cast<std::int32_t>(sched_.running_jobs()),
+                    static_cast<std::int32_t>(sched_.active_jobs() - sched_.running_jobs()),
+                    static_cast<std::int32_t>(sched_.finished_jobs()), 0},
+        boundary};
+    ++rounds_;
+    carry_out(now, decisions, boundary);
+    // Jobs that keep their GPUs get the next round's lease on the same (cached) communicator.
+    for (JobId j = 0; j < jobs_.size(); ++j) {
+      const JobState& s = sched_.state(j);
+      if (s.status == JobState::Status::RUNNING && job_lease_[j] == 0)
+        issue_lease(now, j, s.gpus, s.resume_at, boundary);
+    }
+    sink_.round_done();
+  }
+
+  void close_round() {
+    if (!open_) return;
+    sink_.round(open_->record);
+    open_.reset();
+  }
+
+  void carry_out(double now, const std::vector<Decision>& decisions, double boundary) {
+    for (const Decision& d : decisions) {
+      if (d.kind == Decision::Kind::STOP) {
+        // Between rounds the core never preempts, so a lease is running only if a policy
+        // stops a job mid-round; its leader ends it after the current iteration.
+        deferred_[d.job].reset();
+        if (const std::uint64_t id = job_lease_[d.job]) {
+          const Lease& l = leases_.at(id);
+          channel_.send(l.members.front(), StopMsg{id});
+        }
+        allocation_rows(now, d.job, d.gpus, 0);
+        continue;
+      }
+      allocation_rows(now, d.job, d.gpus, 1);
+      if (job_lease_[d.job] != 0) {
+        // Restarted before the lease it was stopped in has reported: start it from where
+        // that lease ends.
+        deferred_[d.job] = Deferred{d.gpus, d.resume_at, boundary};
+        continue;
+      }
+      start(now, d.job, d.gpus, d.resume_at, boundary);
+    }
+  }
+
+  /// Carries out a START: a lease, or at once the completion of a job with no work left.
+  void start(double now, JobId job, const std::vector<GpuId>& gpus, double resume_at,
+             double boundary) {
+    if (done_while_stopped_[job]) {
+      complete(now, job, gpus);
+      return;
+    }
+    issue_lease(now, job, gpus, resume_at, boundary);
+  }
+
+  PlacementShape shape_of(const std::vector<GpuId>& gpus) const {
+    std::vector<int> nodes;
+    for (GpuId g : gpus) nodes.push_back(ex_.cluster.node_of(g));
+    std::sort(nodes.begin(), nodes.end());
+    const int span = static_cast<int>(std::unique(nodes.begin(), nodes.end()) - nodes.begin());
+    return PlacementShape{ex_.cluster.type_of(gpus.front()), static_cast<int>(gpus.size()), span};
+  }
+
+  void issue_lease(double now, JobId job, std::vector<GpuId> gpus, double resume_at,
+                   double boundary) {
+    DLSCHED_EXPECTS(job_lease_[job] == 0, fmt::format("job {} given two leases", jobs_[job].id));
+    std::sort(gpus.begin(), gpus.end());
+    const JobSpec& spec = jobs_[job];
+    Lease l;
+    l.id = ++last_lease_;
+    l.job = job;
+    l.round = static_cast<std::int64_t>(std::floor(now / ex_.scheduler.round_length));
+    l.gpus = gpus;
+    for (GpuId g : gpus) l.members.push_back(g + 1);
+    l.sent = now;
+    l.boundary = boundary;
+    l.iterations_before = done_[job];
+    // A trace iteration is one step at the requested size; more workers do more per step.
+    const double per_step = static_cast<double>(gpus.size()) / spec.num_gpus;
+    l.budget = std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(std::ceil((spec.iterations - done_[job]) / per_step - 1e-9)));
+    AssignMsg a;
+    a.lease = l.id;
+    a.job = job;
+    a.round = l.round;
+    a.members = l.members;
+    a.new_comm = comms_.needs_build(std::vector<int>(l.members.begin(), l.members.end()));
+    a.wait_seconds = std::max(0.0, resume_at - now);
+    l.deadline = lease_deadline();
+    a.deadline_seconds = l.deadline < INF ? l.deadline - now : 1e12;
+    a.budget_steps = l.budget;
+    a.iterations_before = done_[job];
+    a.work = iteration_work(ex_, job, shape_of(gpus), settings_);
+    if (!warned_long_iterations_ && a.work.compute_seconds > 0.5 * ex_.scheduler.round_length) {
+      // Leases end after the iteration under way, so each round waits for the slowest one.
+      warned_long_iterations_ = true;
+      std::cerr << fmt::format(
+          "dlsched: warning: job {} iterates in about {:.3g} s, long against the {:.3g} s round; "
+          "rounds will wait for it (raise --round-length or --time-scale)\n",
+          spec.id, a.work.compute_seconds, ex_.scheduler.round_length);
+    }
+    for (std::int32_t m : l.members) channel_.send(m, a);
+    job_lease_[job] = l.id;
+    leases_.emplace(l.id, std::move(l));
+  }
+
+  void on_message(const RawMessage& raw) {
+    Message m;
+    try {
+      m = decode(raw.bytes);
+    } catch (const ProtocolError& e) {
+      throw ProtocolError(
+          fmt::format("rank {} sent a message rank 0 cannot read: {}", raw.source, e.what()));
+    }
+    const double now = clock_.now();
+    if (const auto* f = std::get_if<FailureMsg>(&m))
+      throw Error(fmt::format("worker rank {} failed: {}", raw.source, f->what));
+    if (const auto* s = std::get_if<StartedMsg>(&m)) {
+      Lease& l = lease(s->lease, raw.source);
+      l.started = now;
+      if (open_ && l.boundary == open_->boundary)
+        open_->record.control_overhead = std::max(open_->record.control_overhead, now - l.boundary);
+      return;
+    }
+    if (const auto* r = std::get_if<ReportMsg>(&m)) {
+      on_report(now, raw.source, *r);
+      return;
+    }
+    throw ProtocolError(fmt::format("rank {} sent a {} message, which rank 0 does not accept",
+                                    raw.source, to_string(type_of(m))));
+  }
+
+  Lease& lease(std::uint64_t id, int source) {
+    const auto it = leases_.find(id);
+    if (it == leases_.end())
+      throw ProtocolError(fmt::format("rank {} reported on unknown lease {}", source, id));
+    return it->second;
+  }
+
+  void on_report(double now, int source, const ReportMsg& r) {
+    Lease& l = lease(r.lease, source);
+    const std::string& name = jobs_[l.job].id;
+    DLSCHED_EXPECTS(r.job == l.job,
+                    fmt::format("rank {} reported job {} on job {}'s lease", source, r.job, name));
+    DLSCHED_EXPECTS(r.iterations_before == l.iterations_before,
+                    fmt::format("rank {} resumed job {} at iteration {}, not {}", source, name,
+                                r.iterations_before, l.iterations_before));
+    if (l.steps < 0) l.steps = r.steps;
+    DLSCHED_EXPECTS(r.steps == l.steps,
+                    fmt::format("members of job {} stopped after different iterations ({} and {})",
+                                name, l.steps, r.steps));
+    l.seconds += r.seconds;
+    l.compute += r.compute_seconds;
+    l.comm += r.comm_seconds;
+    if (source == l.members.front()) l.reason = r.reason;
+    if (++l.reports == static_cast<int>(l.members.size())) end_lease(now, l.id);
+  }
+
+  void end_lease(double now, std::uint64_t id) {
+    Lease l = std::move(leases_.at(id));
+    leases_.erase(id);
+    const JobSpec& spec = jobs_[l.job];
+    const double members = static_cast<double>(l.members.size());
+    const bool finished = l.steps >= l.budget;
+    const double per_step = static_cast<double>(l.gpus.size()) / spec.num_gpus;
+    const double left = spec.iterations - done_[l.job];
+    const double iters = finished ? left : std::min(left, static_cast<double>(l.steps) * per_step);
+    done_[l.job] = finished ? spec.iterations : done_[l.job] + iters;
+    const double seconds = l.seconds / members;
+    compute_s_[l.job] += l.compute / members;
+    comm_s_[l.job] += l.comm / members;
+    if (seconds > 0) rate_[l.job] = iters / seconds;
+    sink_.progress(ProgressRecord{l.sent, now, l.job, l.round, iters, seconds, l.compute / members,
+                                  l.comm / members, static_cast<std::int32_t>(l.gpus.size())});
+    if (job_lease_[l.job] == l.id) job_lease_[l.job] = 0;
+    const bool running = sched_.state(l.job).status == JobState::Status::RUNNING;
+    if (!finished) {
+      sched_.observe(Event{Event::Kind::PROGRESS, now, l.job, done_[l.job], rate_[l.job]});
+      if (running && deferred_[l.job]) {
+        const Deferred d = *std::exchange(deferred_[l.job], std::nullopt);
+        start(now, l.job, d.gpus, d.resume_at, d.boundary);
+      }
+      return;
+    }
+    if (!running || deferred_[l.job]) {
+      // Its last iteration was under way when the core preempted it: the work is done, but
+      // the core only completes running jobs. It learns the progress now and completes the
+      // job as soon as it restarts it (the policy sees no work left).
+      sched_.observe(Event{Event::Kind::PROGRESS, now, l.job, done_[l.job], 0});
+      done_while_stopped_[l.job] = 1;
+      if (running && deferred_[l.job]) {
+        const Deferred d = *std::exchange(deferred_[l.job], std::nullopt);
+        complete(now, l.job, d.gpus);
+      }
+      return;
+    }
+    complete(now, l.job, l.gpus);
+  }
+
+  /// The job has done all its iterations on `gpus`: tell the core, write its rows.
+  void complete(double now, JobId job, const std::vector<GpuId>& gpus) {
+    const JobSpec& spec = jobs_[job];
+    sched_.observe(Event{Event::Kind::COMPLETION, now, job});
+    allocation_rows(now, job, gpus, 2);
+    want_decide_ = true;
+    const JobState& s = sched_.state(job);
+    JobRecord r;
+    r.job = job;
+    r.job_id = spec.id;
+    r.model = spec.model;
+    r.submit = spec.submit_time;
+    r.first_start = s.first_start;
+    r.finish = now;
+    r.jct = now - spec.submit_time;
+    r.num_gpus = spec.num_gpus;
+    r.iterations = spec.iterations;
+    r.iterations_done = done_[job];
+    r.preemptions = s.preemptions;
+    r.gpu_seconds = s.attained_gpu_seconds_closed;
+    r.isolated_time = tp_.isolated_time(job);
+    r.compute_seconds = compute_s_[job];
+    r.comm_seconds = comm_s_[job];
+    r.throughput_source = to_string(tp_.source(job));
+    r.status = 1;
+    sink_.job(r);
+    records_.push_back(std::move(r));
+  }
+
+  void allocation_rows(double now, JobId job, const std::vector<GpuId>& gpus, std::int8_t event) {
+    for (GpuId g : gpus)
+      sink_.allocation(AllocationRecord{now, job, g, ex_.cluster.node_of(g), event});
+  }
+
+  const Experiment& ex_;
+  const std::vector<JobSpec>& jobs_;
+  const ThroughputModel& tp_;
+  Scheduler sched_;
+  Channel& channel_;
+  RecordSink& sink_;
+  DriverSettings settings_;
+  WallClock clock_;
+  CommRegistry comms_;
+  int workers_ = 0;
+  std::size_t next_arrival_ = 0;
+  double next_tick_ = INF;
+  bool boundary_ = false;
+  double boundary_time_ = 0;
+  bool want_decide_ = false;
+  bool warned_long_iterations_ = false;
+  std::int64_t rounds_ = 0;
+  std::optional<OpenRound> open_;
+  std::uint64_t last_lease_ = 0;
+  std::map<std::uint64_t, Lease> leases_;
+  std::vector<double> done_;  // trace iterations completed, per job
+  std::vector<double> rate_;  // measured trace iterations per second in the last lease
+  std::vector<double> compute_s_;
+  std::vector<double> comm_s_;
+  std::vector<std::uint64_t> job_lease_;           // the job's running lease, 0 if none
+  std::vector<char> done_while_stopped_;           // finished in a lease the core had preempted
+  std::vector<std::optional<Deferred>> deferred_;  // restarted while its last lease ran
+  std::vector<JobRecord> records_;
+};
+
+}  // namespace
+
+IterationWork iteration_work(const Experiment& ex, JobId job, const PlacementShape& shape,
+                             const DriverSettings& settings) {
+  const ThroughputModel& tp = *ex.throughput;
+  const ModelInfo& model = tp.model_of(job);
+  const auto& slow = settings.slowdown;
+  DLSCHED_EXPECTS(slow.size() == ex.cluster.gpu_types().size(), "one slowdown per GPU type");
+  const int ref = static_cast<int>(std::min_element(slow.begin(), slow.end()) - slow.begin());
+  const double relative = slow[shape.gpu_type] / slow[ref];
+  IterationWork w;
+  w.mode = settings.compute;
+  w.gradient_bytes = static_cast<std::uint64_t>(
+      std::max(4.0, std::round(model.gradient_bytes() * settings.comm_scale)));
+  w.bucket_bytes = settings.bucket_bytes;
+  if (settings.compute == ComputeMode::SLEEP) {
+    // The simulator's iteration time on the fastest type, less its modelled allreduce (the
+    // emulator measures that part), stretched by the emulated type's slowdown.
+    const PlacementShape on_ref{ref, shape.workers, shape.nodes};
+    double c = tp.iteration_time(job, on_ref) -
+               tp.analytic_allreduce_time(model.gradient_bytes(), shape.workers, shape.nodes);
+    if (!(c > 0)) c = tp.analytic_compute_time(model, tp.per_worker_batch(job), ref);
+    w.compute_seconds = c * relative;
+  } else {
+    w.flops = model.flops_per_sample * tp.per_worker_batch(job) * settings.flops_scale;
+    w.slowdown = relative;
+  }
+  return w;
+}
+
+RunSummary drive(const Experiment& ex, Policy& policy, Channel& channel, RecordSink& sink,
+                 const DriverSettings& settings) {
+  Driver d(ex, policy, channel, sink, settings);
+  return d.run();
+}
+
+}  // namespace dlsched::emu

@@ -1,0 +1,84 @@
+#include "emu/emulated_cluster.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+
+namespace dlsched::emu {
+
+std::string cluster_spec_from_hosts(const std::vector<std::string>& worker_hosts,
+                                    const std::string& gpu_type) {
+  std::string spec;
+  for (std::size_t i = 0; i < worker_hosts.size();) {
+    std::size_t j = i;
+    while (j < worker_hosts.size() && worker_hosts[j] == worker_hosts[i]) ++j;
+    if (!spec.empty()) spec += ',';
+    spec += fmt::format("1x{}:{}", j - i, gpu_type);
+    i = j;
+  }
+  return spec;
+}
+
+std::map<std::string, double> parse_slowdowns(const std::vector<std::string>& assignments) {
+  std::map<std::string, double> out;
+  for (const std::string& a : assignments) {
+    const auto eq = a.find('=');
+    double factor = 0;
+    bool ok = eq != std::string::npos && eq > 0;
+    if (ok) {
+      try {
+        std::size_t used = 0;
+        factor = std::stod(a.substr(eq + 1), &used);
+        ok = used == a.size() - eq - 1 && std::isfinite(factor) && factor > 0;
+      } catch (const std::exception&) {
+        ok = false;
+      }
+    }
+    if (!ok)
+      throw InputError(fmt::format("--slowdown '{}': expected TYPE=FACTOR with FACTOR > 0", a));
+    out[a.substr(0, eq)] = factor;
+  }
+  return out;
+}
+
+std::vector<double> slowdown_factors(const ClusterSpec& cluster, const ModelCatalog& catalog,
+                                     const std::map<std::string, double>& overrides) {
+  const auto& types = cluster.gpu_types();
+  for (const auto& [name, factor] : overrides)
+    if (std::find(types.begin(), types.end(), name) == types.end())
+      throw InputError(
+          fmt::format("--slowdown {}={}: the cluster has no GPU type '{}'", name, factor, name));
+  std::vector<double> sustained(types.size(), 0);
+  double fastest = 0;
+  for (std::size_t t = 0; t < types.size(); ++t) {
+    const GpuTypeInfo* g = catalog.find_gpu_type(types[t]);
+    sustained[t] = g ? g->peak_tflops * g->efficiency : 0;
+    fastest = std::max(fastest, sustained[t]);
+  }
+  std::vector<double> out(types.size(), 1.0);
+  for (std::size_t t = 0; t < types.size(); ++t) {
+    if (const auto it = overrides.find(types[t]); it != overrides.end())
+      out[t] = it->second;
+    else if (sustained[t] > 0)
+      out[t] = fastest / sustained[t];
+  }
+  return out;
+}
+
+std::vector<GpuRecord> emulated_cluster_records(const ClusterSpec& cluster,
+                                                const std::vector<std::string>& worker_hosts) {
+  std::vector<GpuRecord> rows;
+  std::map<std::string, int> local;
+  for (const Node& n : cluster.nodes())
+    for (int d = 0; d < n.num_gpus; ++d) {
+      const GpuId g = n.first_gpu + d;
+      const std::string& host = worker_hosts.at(static_cast<std::size_t>(g));
+      rows.push_back(GpuRecord{g, n.index, host, local[host]++, cluster.gpu_types()[n.gpu_type]});
+    }
+  return rows;
+}
+
+}  // namespace dlsched::emu

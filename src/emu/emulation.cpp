@@ -1,0 +1,167 @@
+#include "emu/emulation.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+#include "core/error.h"
+#include "emu/backend.h"
+#include "emu/channel.h"
+#include "emu/driver.h"
+#include "emu/emulated_cluster.h"
+#include "emu/mpi_check.h"
+#include "emu/worker.h"
+#include "io/hdf5_results.h"
+
+namespace dlsched::emu {
+namespace {
+
+constexpr int HOST_CHARS = 256;
+
+enum SetupStatus : int { SETUP_OK = 0, SETUP_RUNTIME_ERROR = 1, SETUP_INPUT_ERROR = 2 };
+
+std::vector<std::string> gather_hosts(MPI_Comm world, int rank, int size) {
+  char mine[HOST_CHARS] = {};
+  std::strncpy(mine, mpi_host().c_str(), HOST_CHARS - 1);
+  std::vector<char> all(rank == 0 ? static_cast<std::size_t>(size) * HOST_CHARS : 0);
+  DLSCHED_MPI_CHECK(
+      MPI_Gather(mine, HOST_CHARS, MPI_CHAR, all.data(), HOST_CHARS, MPI_CHAR, 0, world));
+  std::vector<std::string> hosts;
+  for (int r = 0; rank == 0 && r < size; ++r)
+    hosts.emplace_back(all.data() + static_cast<std::size_t>(r) * HOST_CHARS);
+  return hosts;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+  return s;
+}
+
+/// Rank 0's half of the setup: everything loaded and checked before any file is written.
+std::unique_ptr<Experiment> load_on_driver(const EmulationOptions& o,
+                                           const std::vector<std::string>& worker_hosts,
+                                           std::vector<double>& slowdown) {
+  ExperimentOptions eo = o.experiment;
+  if (!o.cluster_given) eo.cluster = cluster_spec_from_hosts(worker_hosts, o.gpu_type);
+  if (!(o.bucket_mb > 0))
+    throw InputError(fmt::format("--bucket-mb must be positive, got {}", o.bucket_mb));
+  if (!(o.flops_scale > 0))
+    throw InputError(fmt::format("--flops-scale must be positive, got {}", o.flops_scale));
+  if (!(o.comm_scale > 0))
+    throw InputError(fmt::format("--comm-scale must be positive, got {}", o.comm_scale));
+  if (!(o.poll_ms > 0))
+    throw InputError(fmt::format("--poll-ms must be positive, got {}", o.poll_ms));
+  make_backend(o.backend);  // unknown backend: an input error before anything starts
+  std::unique_ptr<Experiment> ex = load_experiment(eo);
+  const int workers = static_cast<int>(worker_hosts.size());
+  if (ex->cluster.num_gpus() != workers)
+    throw InputError(
+        fmt::format("cluster '{}' has {} GPUs but the run has {} worker ranks; start it with "
+                    "mpirun -np {} (one driver rank plus one rank per GPU)",
+                    eo.cluster, ex->cluster.num_gpus(), workers, ex->cluster.num_gpus() + 1));
+  if (!o.cluster_given)
+    for (const Node& n : ex->cluster.nodes())
+      ex->cluster.set_node_name(n.index, worker_hosts[n.first_gpu]);
+  slowdown = slowdown_factors(ex->cluster, ex->catalog, parse_slowdowns(o.slowdowns));
+  return ex;
+}
+
+}  // namespace
+
+EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, RecordSink* extra) {
+  EmulationOutcome outcome;
+  DLSCHED_MPI_CHECK(MPI_Comm_set_errhandler(world, MPI_ERRORS_RETURN));
+  int rank = 0, size = 0;
+  DLSCHED_MPI_CHECK(MPI_Comm_rank(world, &rank));
+  DLSCHED_MPI_CHECK(MPI_Comm_size(world, &size));
+  if (size < 2) {
+    if (rank == 0)
+      std::cerr << "dlsched: error: emulate needs at least 2 MPI ranks (rank 0 drives, ranks 1..N "
+                   "are workers); start it with mpirun -np N+1\n";
+    outcome.exit_code = SETUP_INPUT_ERROR;
+    return outcome;
+  }
+  const std::vector<std::string> hosts = gather_hosts(world, rank, size);
+
+  // Rank 0 loads and checks every input; the others learn only whether to go on.
+  int status = SETUP_OK;
+  std::vector<double> slowdown;
+  std::unique_ptr<Hdf5ResultsWriter> writer;
+  std::unique_ptr<Policy> policy;
+  if (rank == 0) {
+    try {
+      const std::vector<std::string> worker_hosts(hosts.begin() + 1, hosts.end());
+      outcome.experiment = load_on_driver(o, worker_hosts, slowdown);
+      outcome.hosts = join(worker_hosts);
+      policy = make_policy(o.experiment.policy, o.experiment.policy_params);
+      if (!o.out.empty()) {
+        RunAttributes attrs = outcome.experiment->attributes("emulate");
+        attrs["backend"] = o.backend;
+        attrs["compute"] = o.compute == ComputeMode::SLEEP ? "sleep" : "kernel";
+        attrs["flops_scale"] = fmt::format("{}", o.flops_scale);
+        attrs["comm_scale"] = fmt::format("{}", o.comm_scale);
+        attrs["bucket_mb"] = fmt::format("{}", o.bucket_mb);
+        attrs["ranks"] = std::to_string(size);
+        attrs["driver_host"] = hosts[0];
+        attrs["hostnames"] = outcome.hosts;
+        std::string slow;
+        for (std::size_t t = 0; t < slowdown.size(); ++t)
+          slow += fmt::format("{}{}={}", t ? "," : "", outcome.experiment->cluster.gpu_types()[t],
+                              slowdown[t]);
+        attrs["slowdowns"] = slow;
+        writer = std::make_unique<Hdf5ResultsWriter>(o.out, attrs, o.flush_interval);
+        writer->cluster(emulated_cluster_records(outcome.experiment->cluster, worker_hosts));
+      }
+    } catch (const InputError& e) {
+      std::cerr << "dlsched: error: " << e.what() << "\n";
+      status = SETUP_INPUT_ERROR;
+    } catch (const std::exception& e) {
+      std::cerr << "dlsched: error: " << e.what() << "\n";
+      status = SETUP_RUNTIME_ERROR;
+    }
+  }
+  DLSCHED_MPI_CHECK(MPI_Bcast(&status, 1, MPI_INT, 0, world));
+  if (status != SETUP_OK) {
+    outcome.exit_code = status;
+    return outcome;
+  }
+
+  MPI_Comm control = MPI_COMM_NULL, data = MPI_COMM_NULL;
+  DLSCHED_MPI_CHECK(MPI_Comm_dup(world, &control));
+  DLSCHED_MPI_CHECK(MPI_Comm_dup(world, &data));
+  try {
+    Channel channel(control, o.poll_ms * 1e-3);
+    if (rank == 0) {
+      DriverSettings s;
+      s.compute = o.compute;
+      s.flops_scale = o.flops_scale;
+      s.comm_scale = o.comm_scale;
+      s.bucket_bytes = static_cast<std::uint64_t>(o.bucket_mb * (1 << 20));
+      s.slowdown = slowdown;
+      const char* inject = std::getenv(INJECT_BAD_MESSAGE_ENV);
+      s.inject_bad_message = inject && std::string(inject) == "1";
+      TeeSink tee;
+      if (writer) tee.sinks.push_back(writer.get());
+      if (extra) tee.sinks.push_back(extra);
+      outcome.summary = drive(*outcome.experiment, *policy, channel, tee, s);
+      if (writer) writer->close();
+    } else {
+      std::unique_ptr<Backend> backend = make_backend(o.backend);
+      Worker worker(channel, data, *backend);
+      worker.run();
+    }
+  } catch (const std::exception& e) {
+    // A rank that cannot go on may leave peers inside a collective: only an abort is sure
+    // to end every rank. The message comes first so the user sees why.
+    std::cerr << "dlsched: error: " << e.what() << std::endl;
+    MPI_Abort(world, 1);
+  }
+  DLSCHED_MPI_CHECK(MPI_Comm_free(&data));
+  DLSCHED_MPI_CHECK(MPI_Comm_free(&control));
+  return outcome;
+}
+
+}  // namespace dlsched::emu

@@ -1,0 +1,33 @@
+// Wall time for the emulator: seconds since the run began, and sleeps that do not spin.
+#pragma once
+
+#include <chrono>
+#include <thread>
+
+namespace dlsched::emu {
+
+/// Seconds since construction on the monotonic clock.
+class WallClock {
+ public:
+  WallClock() : start_(std::chrono::steady_clock::now()) {}
+  /// Seconds since the clock was made.
+  double now() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  /// Sleeps until now() >= t (returns at once if already past).
+  void sleep_until(double t) const {
+    std::this_thread::sleep_until(start_ +
+                                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                      std::chrono::duration<double>(t)));
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+/// Sleeps for `seconds` (nothing for <= 0).
+inline void sleep_seconds(double seconds) {
+  if (seconds > 0) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+}
+
+}  // namespace dlsched::emu

@@ -1,0 +1,224 @@
+// Checks an emulation's results file: every job ran exactly its iterations, no worker rank
+// served two jobs at once, preempted jobs resumed where they stopped, and (optionally) the
+// job order and GPU counts match a simulation of the same experiment.
+//   emu_check_results EMU.h5 [--expect-preemptions] [--compare SIM.h5] [--write-throughputs
+//   OUT.json]
+// --write-throughputs writes the measured rates as a throughput table (Gavel's JSON layout) that
+// `dlsched simulate --throughputs` reads, so a simulation can run on what the emulator measured.
+// Prints what it found; exits 1 on the first broken property.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "io/hdf5_results.h"
+
+namespace {
+
+using namespace dlsched;
+
+int failures = 0;
+
+void expect(bool ok, const std::string& what) {
+  if (ok) return;
+  ++failures;
+  fmt::print(stderr, "FAIL: {}\n", what);
+}
+
+bool close_to(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b)); }
+
+/// Start events grouped by decision time: each group is the set of (job, GPUs) started then.
+std::vector<std::set<std::pair<std::uint32_t, int>>> start_groups(const ResultsFile& r) {
+  std::map<std::pair<double, std::uint32_t>, int> gpus;  // (time, job) -> GPUs started
+  for (const auto& a : r.allocations)
+    if (a.event == 1) ++gpus[{a.time, a.job}];
+  std::vector<std::set<std::pair<std::uint32_t, int>>> groups;
+  double last = -1;
+  for (const auto& [key, count] : gpus) {
+    if (groups.empty() || key.first != last) groups.emplace_back();
+    groups.back().insert({key.second, count});
+    last = key.first;
+  }
+  return groups;
+}
+
+std::string describe(const std::set<std::pair<std::uint32_t, int>>& g) {
+  std::string s;
+  for (const auto& [job, n] : g) s += fmt::format("{}job {} x{}", s.empty() ? "" : ", ", job, n);
+  return "{" + s + "}";
+}
+
+void check_emulation(const ResultsFile& r, bool expect_preemptions) {
+  expect(r.attributes.count("mode") && r.attributes.at("mode") == "emulate",
+         "mode attribute is emulate");
+  expect(r.attributes.count("status") && r.attributes.at("status") == "complete",
+         "status attribute is complete");
+  expect(r.attributes.count("backend") > 0, "backend attribute present");
+  expect(r.attributes.count("hostnames") > 0, "hostnames attribute present");
+  expect(!r.jobs.empty(), "jobs table is not empty");
+  expect(!r.cluster.empty(), "cluster table is not empty");
+
+  // Exact iterations: the job row and the sum of its progress rows.
+  std::map<std::uint32_t, std::vector<ProgressRecord>> progress;
+  for (const auto& p : r.progress) progress[p.job].push_back(p);
+  long preemptions = 0;
+  for (const JobRecord& j : r.jobs) {
+    expect(j.status == 1, fmt::format("job {} finished", j.job_id));
+    expect(
+        j.iterations_done == j.iterations,
+        fmt::format("job {} did {} of {} iterations", j.job_id, j.iterations_done, j.iterations));
+    auto& rows = progress[j.job];
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return a.start < b.start; });
+    double sum = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      sum += rows[i].iterations;
+      expect(rows[i].iterations >= 0 && rows[i].seconds >= 0 && rows[i].compute_seconds >= 0 &&
+                 rows[i].comm_seconds >= 0,
+             fmt::format("job {} progress row {} has non-negative figures", j.job_id, i));
+      if (i > 0)
+        expect(rows[i].start >= rows[i - 1].end - 1e-9,
+               fmt::format("job {} progress rows {} and {} overlap in time", j.job_id, i - 1, i));
+    }
+    // Resumed where it stopped: no iteration lost or repeated across preemptions.
+    expect(close_to(sum, j.iterations),
+           fmt::format("job {}: progress rows add up to {} iterations, trace asks {}", j.job_id,
+                       sum, j.iterations));
+    preemptions += j.preemptions;
+  }
+  if (expect_preemptions) expect(preemptions > 0, "the run preempted at least one job");
+
+  // One job per worker rank at a time, replayed from /allocations in the order the driver
+  // wrote them (time order; within an instant, the order decisions were carried out).
+  std::vector<AllocationRecord> events = r.allocations;
+  std::stable_sort(events.begin(), events.end(),
+                   [](const auto& a, const auto& b) { return a.time < b.time; });
+  std::map<int, long> owner;
+  for (const auto& e : events) {
+    const auto it = owner.find(e.gpu);
+    if (e.event == 1) {
+      expect(it == owner.end(),
+             fmt::format("t={}: GPU {} given to job {} while job {} holds it", e.time, e.gpu, e.job,
+                         it == owner.end() ? -1 : it->second));
+      owner[e.gpu] = e.job;
+    } else {
+      expect(it != owner.end() && it->second == static_cast<long>(e.job),
+             fmt::format("t={}: job {} released GPU {} it did not hold", e.time, e.job, e.gpu));
+      if (it != owner.end()) owner.erase(it);
+    }
+  }
+  expect(owner.empty(), "every GPU is free at the end");
+  double overhead = 0;
+  for (const auto& round : r.rounds) overhead = std::max(overhead, round.control_overhead);
+  fmt::print(
+      "{} jobs, {} progress rows, {} allocation rows, {} rounds, {} preemptions, max control "
+      "overhead {:.4f} s\n",
+      r.jobs.size(), r.progress.size(), r.allocations.size(), r.rounds.size(), preemptions,
+      overhead);
+}
+
+void compare_with_simulation(const ResultsFile& emu, const ResultsFile& sim) {
+  const auto e = start_groups(emu), s = start_groups(sim);
+  expect(e.size() == s.size(),
+         fmt::format("{} emulated start decisions, {} simulated", e.size(), s.size()));
+  for (std::size_t i = 0; i < std::min(e.size(), s.size()); ++i)
+    expect(e[i] == s[i], fmt::format("start decision {}: emulated {}, simulated {}", i,
+                                     describe(e[i]), describe(s[i])));
+  std::map<std::uint32_t, double> sim_jct;
+  for (const auto& j : sim.jobs) sim_jct[j.job] = j.jct;
+  double worst = 0;
+  for (const auto& j : emu.jobs)
+    worst = std::max(worst, std::abs(j.jct - sim_jct[j.job]) / std::max(1e-9, sim_jct[j.job]));
+  fmt::print("{} start decisions match the simulation; largest JCT difference {:.1f}%\n", e.size(),
+             100 * worst);
+}
+
+/// Measured iterations per second per (GPU type, placement, model, workers), pooled over
+/// the jobs and leases that ran so, in Gavel's throughput JSON layout.
+void write_throughputs(const ResultsFile& r, const std::string& path) {
+  std::map<int, std::string> type_of_gpu;
+  for (const auto& g : r.cluster) type_of_gpu[g.gpu] = g.type;
+  std::map<std::uint32_t, std::string> model_of;
+  for (const auto& j : r.jobs) model_of[j.job] = j.model;
+  // Each job's placements, in start order: (time, type, consolidated).
+  struct Start {
+    double time;
+    std::string key;
+  };
+  std::map<std::uint32_t, std::vector<Start>> starts;
+  std::map<std::pair<double, std::uint32_t>, std::pair<std::set<int>, std::string>> groups;
+  for (const auto& a : r.allocations)
+    if (a.event == 1) {
+      auto& g = groups[{a.time, a.job}];
+      g.first.insert(a.node);
+      g.second = type_of_gpu[a.gpu];
+    }
+  for (const auto& [key, g] : groups)
+    starts[key.second].push_back(
+        {key.first, g.second + (g.first.size() > 1 ? "_unconsolidated" : "")});
+  std::map<std::string, std::map<std::string, std::pair<double, double>>>
+      sums;  // worker -> job key -> (iters, s)
+  for (const auto& p : r.progress) {
+    const auto& s = starts[p.job];
+    const Start* placed = nullptr;
+    for (const auto& st : s)
+      if (st.time <= p.start + 1e-9) placed = &st;
+    if (!placed || p.seconds <= 0) continue;
+    auto& cell = sums[placed->key][fmt::format("('{}', {})", model_of[p.job], p.workers)];
+    cell.first += p.iterations;
+    cell.second += p.seconds;
+  }
+  std::ofstream out(path);
+  out << "{\n";
+  std::size_t w = 0;
+  for (const auto& [worker, jobs] : sums) {
+    out << fmt::format("  \"{}\": {{\n", worker);
+    std::size_t j = 0;
+    for (const auto& [key, cell] : jobs)
+      out << fmt::format("    \"{}\": {{\"null\": {}}}{}\n", key, cell.first / cell.second,
+                         ++j < jobs.size() ? "," : "");
+    out << (++w < sums.size() ? "  },\n" : "  }\n");
+  }
+  out << "}\n";
+  fmt::print("wrote measured throughputs of {} placements to {}\n", sums.size(), path);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fmt::print(stderr, "usage: {} EMU.h5 [--expect-preemptions] [--compare SIM.h5]\n", argv[0]);
+    return 2;
+  }
+  bool expect_preemptions = false;
+  std::string sim_path, throughputs_path;
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--expect-preemptions")
+      expect_preemptions = true;
+    else if (a == "--compare" && i + 1 < argc)
+      sim_path = argv[++i];
+    else if (a == "--write-throughputs" && i + 1 < argc)
+      throughputs_path = argv[++i];
+    else {
+      fmt::print(stderr, "unknown argument {}\n", a);
+      return 2;
+    }
+  }
+  try {
+    const ResultsFile emu = read_results(argv[1]);
+    check_emulation(emu, expect_preemptions);
+    if (!throughputs_path.empty()) write_throughputs(emu, throughputs_path);
+    if (!sim_path.empty()) compare_with_simulation(emu, read_results(sim_path));
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "FAIL: {}\n", e.what());
+    return 1;
+  }
+  return failures == 0 ? 0 : 1;
+}

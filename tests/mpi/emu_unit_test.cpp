@@ -1,0 +1,148 @@
+// Unit tests of the emulator's pieces that need no MPI ranks: the message protocol, the
+// cluster made from hosts, slowdown factors and the work a lease carries.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "emu/driver.h"
+#include "emu/emulated_cluster.h"
+#include "emu/protocol.h"
+#include "support/tiny_experiment.h"
+
+namespace dlsched::emu {
+namespace {
+
+AssignMsg sample_assign() {
+  AssignMsg a;
+  a.lease = 42;
+  a.job = 7;
+  a.round = 3;
+  a.members = {1, 2, 5};
+  a.new_comm = true;
+  a.wait_seconds = 0.25;
+  a.deadline_seconds = 1.5;
+  a.budget_steps = 99;
+  a.iterations_before = 12.5;
+  a.work.mode = ComputeMode::KERNEL;
+  a.work.compute_seconds = 0.1;
+  a.work.flops = 3e9;
+  a.work.slowdown = 2;
+  a.work.gradient_bytes = 1 << 20;
+  a.work.bucket_bytes = 25 << 20;
+  return a;
+}
+
+TEST(Protocol, AssignRoundTrips) {
+  const AssignMsg a = sample_assign();
+  const Message m = decode(encode(a));
+  ASSERT_TRUE(std::holds_alternative<AssignMsg>(m));
+  const auto& b = std::get<AssignMsg>(m);
+  EXPECT_EQ(b.lease, a.lease);
+  EXPECT_EQ(b.job, a.job);
+  EXPECT_EQ(b.round, a.round);
+  EXPECT_EQ(b.members, a.members);
+  EXPECT_EQ(b.new_comm, a.new_comm);
+  EXPECT_EQ(b.wait_seconds, a.wait_seconds);
+  EXPECT_EQ(b.deadline_seconds, a.deadline_seconds);
+  EXPECT_EQ(b.budget_steps, a.budget_steps);
+  EXPECT_EQ(b.iterations_before, a.iterations_before);
+  EXPECT_EQ(b.work.mode, a.work.mode);
+  EXPECT_EQ(b.work.flops, a.work.flops);
+  EXPECT_EQ(b.work.slowdown, a.work.slowdown);
+  EXPECT_EQ(b.work.gradient_bytes, a.work.gradient_bytes);
+  EXPECT_EQ(b.work.bucket_bytes, a.work.bucket_bytes);
+}
+
+TEST(Protocol, EveryTypeRoundTrips) {
+  ReportMsg r;
+  r.lease = 9;
+  r.job = 4;
+  r.steps = 17;
+  r.seconds = 1.25;
+  r.reason = StopReason::REQUESTED;
+  const std::vector<Message> all = {sample_assign(), StopMsg{5}, ShutdownMsg{},
+                                    StartedMsg{6},   r,          FailureMsg{"disk on fire"}};
+  for (const Message& m : all) {
+    const Message back = decode(encode(m));
+    EXPECT_EQ(type_of(back), type_of(m)) << to_string(type_of(m));
+  }
+  EXPECT_EQ(std::get<ReportMsg>(decode(encode(r))).reason, StopReason::REQUESTED);
+  EXPECT_EQ(std::get<FailureMsg>(decode(encode(FailureMsg{"disk on fire"}))).what, "disk on fire");
+}
+
+TEST(Protocol, UnknownTypeIsAClearError) {
+  try {
+    decode(encode_header_only(0xBEEF));
+    FAIL() << "decoded an unknown type";
+  } catch (const ProtocolError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown message type 48879"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Protocol, WrongVersionMagicAndLengthAreRejected) {
+  std::vector<std::byte> bytes = encode(StopMsg{1});
+  auto version = bytes;
+  version[4] = std::byte{0x7f};
+  EXPECT_THROW(decode(version), ProtocolError);
+  auto magic = bytes;
+  magic[0] = std::byte{0};
+  EXPECT_THROW(decode(magic), ProtocolError);
+  auto truncated = bytes;
+  truncated.pop_back();
+  EXPECT_THROW(decode(truncated), ProtocolError);
+  auto longer = bytes;
+  longer.push_back(std::byte{0});
+  EXPECT_THROW(decode(longer), ProtocolError);
+  EXPECT_THROW(decode(std::vector<std::byte>(3)), ProtocolError);
+}
+
+TEST(EmulatedCluster, OneNodePerRunOfHosts) {
+  EXPECT_EQ(cluster_spec_from_hosts({"a", "a", "b", "b", "b"}, "v100"), "1x2:v100,1x3:v100");
+  EXPECT_EQ(cluster_spec_from_hosts({"a"}, "t4"), "1x1:t4");
+  // Ranks of one host that are not adjacent make separate emulated nodes.
+  EXPECT_EQ(cluster_spec_from_hosts({"a", "b", "a"}, "g"), "1x1:g,1x1:g,1x1:g");
+}
+
+TEST(EmulatedCluster, SlowdownOverridesParse) {
+  const auto s = parse_slowdowns({"k80=3.5", "p100=2"});
+  EXPECT_DOUBLE_EQ(s.at("k80"), 3.5);
+  EXPECT_DOUBLE_EQ(s.at("p100"), 2);
+  EXPECT_THROW(parse_slowdowns({"k80"}), InputError);
+  EXPECT_THROW(parse_slowdowns({"k80=fast"}), InputError);
+  EXPECT_THROW(parse_slowdowns({"k80=-1"}), InputError);
+  EXPECT_THROW(parse_slowdowns({"=2"}), InputError);
+}
+
+TEST(EmulatedCluster, SlowdownsFollowTheCatalogUnlessOverridden) {
+  auto ex = test::tiny_experiment({{0, 1, 4}}, {{1, 2, "g"}, {1, 2, "slow"}}, "fifo");
+  const int g = ex->cluster.type_index("g"), slow = ex->cluster.type_index("slow");
+  const auto derived = slowdown_factors(ex->cluster, ex->catalog, {});
+  EXPECT_DOUBLE_EQ(derived[g], 1.0);
+  EXPECT_DOUBLE_EQ(derived[slow], 2.0);
+  const auto given = slowdown_factors(ex->cluster, ex->catalog, {{"slow", 5.0}});
+  EXPECT_DOUBLE_EQ(given[slow], 5.0);
+  EXPECT_THROW(slowdown_factors(ex->cluster, ex->catalog, {{"k80", 2.0}}), InputError);
+}
+
+TEST(IterationWork, SleepTimeIsTheModelledComputeTime) {
+  auto ex = test::tiny_experiment({{0, 2, 4}}, {{1, 2, "g"}, {1, 2, "slow"}}, "fifo");
+  DriverSettings s;
+  s.slowdown = slowdown_factors(ex->cluster, ex->catalog, {});
+  const int g = ex->cluster.type_index("g"), slow = ex->cluster.type_index("slow");
+  const IterationWork fast = iteration_work(*ex, 0, PlacementShape{g, 2, 1}, s);
+  EXPECT_EQ(fast.mode, ComputeMode::SLEEP);
+  EXPECT_NEAR(fast.compute_seconds, ex->throughput->iteration_time(0, PlacementShape{g, 2, 1}),
+              1e-9);
+  const IterationWork slower = iteration_work(*ex, 0, PlacementShape{slow, 2, 1}, s);
+  EXPECT_NEAR(slower.compute_seconds, 2 * fast.compute_seconds, 1e-9);
+  s.compute = ComputeMode::KERNEL;
+  s.flops_scale = 0.5;
+  const IterationWork kernel = iteration_work(*ex, 0, PlacementShape{slow, 2, 1}, s);
+  const ModelInfo& m = ex->throughput->model_of(0);
+  EXPECT_DOUBLE_EQ(kernel.flops, m.flops_per_sample * ex->throughput->per_worker_batch(0) * 0.5);
+  EXPECT_DOUBLE_EQ(kernel.slowdown, 2.0);
+  EXPECT_GE(kernel.gradient_bytes, 4u);
+}
+
+}  // namespace
+}  // namespace dlsched::emu
