@@ -26,6 +26,8 @@ struct JobView {
   double isolated_time = 0;          ///< oracle: run time alone at its requested size
   double remaining_time = 0;         ///< oracle: isolated_time x remaining share of work
   bool running = false;
+  bool restoring = false;            ///< running but still restoring a checkpoint: the core
+                                     ///< keeps its GPUs at round boundaries whatever is asked
   int current_gpus = 0;              ///< 0 when waiting
   int current_type = -1;             ///< GPU type index it runs on, -1 when waiting
   int preemptions = 0;

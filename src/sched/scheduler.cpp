@@ -178,6 +178,7 @@ JobView Scheduler::view(JobId job, double now) const {
   v.isolated_time = isolated_[job];
   v.remaining_time = isolated_[job] * (1.0 - v.iterations_done / spec.iterations);
   v.running = s.status == JobState::Status::RUNNING;
+  v.restoring = v.running && s.resume_at >= now;  // the rule apply() pins jobs by
   v.current_gpus = static_cast<int>(s.gpus.size());
   v.current_type = s.gpu_type;
   v.preemptions = s.preemptions;

@@ -35,9 +35,8 @@ class AlloxPolicy : public Policy {
   bool preemptive() const override { return preemptive_; }
 
   PolicyOutput schedule(const PolicyInput& in) override {
-    restores_.observe(in);
     const bool may_preempt = preemptive_ && in.round_boundary;
-    plan_.begin(in, may_preempt, restores_);
+    plan_.begin(in, may_preempt);
     const int types = static_cast<int>(in.cluster->gpu_types().size());
 
     AlloxProblem p;
@@ -110,7 +109,6 @@ class AlloxPolicy : public Policy {
 
   int max_jobs_;
   bool preemptive_;
-  RestoreTracker restores_;
   GpuPlan plan_;
   std::vector<std::size_t> jobs_;   // view index of each matched job
   std::vector<std::size_t> order_;  // view indices in serving order (duplicates are skipped)

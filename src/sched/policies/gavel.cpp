@@ -41,7 +41,6 @@ class GavelPolicy : public Policy {
   bool preemptive() const override { return true; }
 
   PolicyOutput schedule(const PolicyInput& in) override {
-    restores_.observe(in);
     const int types = static_cast<int>(in.cluster->gpu_types().size());
     lanes_ = aware_ ? types : 1;
     account(in);
@@ -49,7 +48,7 @@ class GavelPolicy : public Policy {
       ++rounds_since_solve_;
       if (needs_solve(in)) solve(in);
     }
-    plan_.begin(in, in.round_boundary, restores_);
+    plan_.begin(in, in.round_boundary);
     rank(in);
     return plan_.take_output();
   }
@@ -193,7 +192,6 @@ class GavelPolicy : public Policy {
   bool aware_;
   int resolve_rounds_;
   int lanes_ = 1;
-  RestoreTracker restores_;
   GpuPlan plan_;
   std::vector<Track> tracks_;      // by JobId
   std::vector<double> thr_;        // by JobId x (types + 1), -1 = not computed

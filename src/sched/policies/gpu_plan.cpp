@@ -4,28 +4,7 @@
 
 namespace dlsched {
 
-void RestoreTracker::observe(const PolicyInput& in) {
-  for (const JobView& j : in.jobs) {
-    if (seen_.size() <= j.id) seen_.resize(static_cast<std::size_t>(j.id) + 1);
-    Seen& s = seen_[j.id];
-    if (j.running && j.last_start != s.last_start) {
-      // A new run began since the previous call: progress then was what we saw last, since
-      // a job does not progress between its stop and its restart.
-      s.done_at_start = s.done;
-      s.last_start = j.last_start;
-    }
-    // The core charges the restore only to jobs that were stopped before (preemptions > 0);
-    // until it is over, the progress it extrapolates stays where the run started.
-    s.restoring = j.running && j.preemptions > 0 && j.iterations_done <= s.done_at_start;
-    s.done = j.iterations_done;
-  }
-}
-
-bool RestoreTracker::restoring(const JobView& job) const {
-  return job.id < seen_.size() && seen_[job.id].restoring;
-}
-
-void GpuPlan::begin(const PolicyInput& in, bool may_preempt, const RestoreTracker& restores) {
+void GpuPlan::begin(const PolicyInput& in, bool may_preempt) {
   in_ = &in;
   ++pass_;
   out_ = PolicyOutput{};
@@ -41,11 +20,10 @@ void GpuPlan::begin(const PolicyInput& in, bool may_preempt, const RestoreTracke
   }
   for (const JobView& j : in.jobs) {
     if (!j.running) continue;
-    if (may_preempt && !restores.restoring(j)) continue;
+    if (may_preempt && !j.restoring) continue;
     free_[j.current_type] -= j.current_gpus;
     kept_[j.id] = pass_;
-    // Naming it with its current grant is what the core does anyway; it also means a job we
-    // wrongly took for restoring keeps running instead of being stopped for want of a request.
+    // Naming it with its current grant is what the core does anyway.
     name(j.id);
     out_.ranked.push_back(Request{j.id, j.current_gpus, j.current_type});
   }

@@ -16,28 +16,6 @@
 
 namespace dlsched {
 
-/// Tells which running jobs are still restoring from a checkpoint: the core keeps those on
-/// their GPUs at round boundaries whatever a policy answers. JobView does not say it, but a
-/// restarted job makes no progress until it has restored, so a job that was stopped before
-/// and whose progress has not moved since it last started is restoring. Needs to see every
-/// call of the policy, in order.
-class RestoreTracker {
- public:
-  /// Records this call's views; call once at the start of each schedule().
-  void observe(const PolicyInput& in);
-  /// Is this running job still restoring? Valid for the call last observed.
-  bool restoring(const JobView& job) const;
-
- private:
-  struct Seen {
-    double done = 0;           // iterations done at the previous call
-    double last_start = -1;    // start of the run seen last
-    double done_at_start = 0;  // iterations done when that run started
-    bool restoring = false;
-  };
-  std::vector<Seen> seen_;  // by JobId
-};
-
 /// GPUs per type that the core can still hand out in this call, counted as the core counts
 /// them, and the answer under construction. One object lives in a policy and is reused by
 /// every call (begin() resets it), so that large traces do not pay per-call allocations.
@@ -47,7 +25,7 @@ class GpuPlan {
   /// (a round boundary of a preemptive policy); otherwise running jobs keep theirs and only
   /// idle GPUs count. Jobs the core keeps whatever the answer says are named first, with their
   /// current grant.
-  void begin(const PolicyInput& in, bool may_preempt, const RestoreTracker& restores);
+  void begin(const PolicyInput& in, bool may_preempt);
 
   /// Does the core keep this job's GPUs whatever the answer says?
   bool kept(const JobView& job) const { return kept_[job.id] == pass_; }

@@ -115,8 +115,7 @@ class OptimusPolicy : public Policy {
   bool preemptive() const override { return true; }
 
   PolicyOutput schedule(const PolicyInput& in) override {
-    restores_.observe(in);
-    plan_.begin(in, in.round_boundary, restores_);
+    plan_.begin(in, in.round_boundary);
     types_ = static_cast<int>(in.cluster->gpu_types().size());
 
     // Candidates: jobs whose GPUs the core does not keep anyway.
@@ -228,7 +227,6 @@ class OptimusPolicy : public Policy {
   int max_gpus_;
   double max_scale_;
   int types_ = 1;
-  RestoreTracker restores_;
   GpuPlan plan_;
   std::vector<SpeedFit> fits_;  // by JobId x type
   std::vector<Candidate> cand_;
