@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "sim/job_rows.h"
 #include "emu/comm_cache.h"
 #include "emu/mpi_check.h"
 #include "emu/wall_clock.h"
@@ -363,32 +364,14 @@ class Driver {
     sched_.observe(Event{Event::Kind::COMPLETION, now, job});
     allocation_rows(now, job, gpus, 2);
     want_decide_ = true;
-    const JobState& s = sched_.state(job);
-    JobRecord r;
-    r.job = job;
-    r.job_id = spec.id;
-    r.model = spec.model;
-    r.submit = spec.submit_time;
-    r.first_start = s.first_start;
-    r.finish = now;
-    r.jct = now - spec.submit_time;
-    r.num_gpus = spec.num_gpus;
-    r.iterations = spec.iterations;
-    r.iterations_done = done_[job];
-    r.preemptions = s.preemptions;
-    r.gpu_seconds = s.attained_gpu_seconds_closed;
-    r.isolated_time = tp_.isolated_time(job);
-    r.compute_seconds = compute_s_[job];
-    r.comm_seconds = comm_s_[job];
-    r.throughput_source = to_string(tp_.source(job));
-    r.status = 1;
+    JobRecord r = finished_job_record(spec, sched_.state(job), tp_, now, done_[job],
+                                      compute_s_[job], comm_s_[job]);
     sink_.job(r);
     records_.push_back(std::move(r));
   }
 
   void allocation_rows(double now, JobId job, const std::vector<GpuId>& gpus, std::int8_t event) {
-    for (GpuId g : gpus)
-      sink_.allocation(AllocationRecord{now, job, g, ex_.cluster.node_of(g), event});
+    write_allocation_rows(sink_, ex_.cluster, now, job, gpus, event);
   }
 
   const Experiment& ex_;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "sim/job_rows.h"
 #include "sched/scheduler.h"
 
 namespace dlsched {
@@ -112,8 +113,7 @@ class Simulation {
 
  private:
   void allocation_rows(double now, JobId job, const std::vector<GpuId>& gpus, std::int8_t event) {
-    for (GpuId g : gpus)
-      sink_.allocation(AllocationRecord{now, job, g, ex_.cluster.node_of(g), event});
+    write_allocation_rows(sink_, ex_.cluster, now, job, gpus, event);
   }
 
   /// Closes the job's current run segment: one /progress row, modelled compute/comm split.
@@ -164,26 +164,8 @@ class Simulation {
     sched_.observe(Event{Event::Kind::COMPLETION, now, job});
     ++segment_[job];
     allocation_rows(now, job, gpus, 2);
-    const JobState& s = sched_.state(job);
-    const JobSpec& spec = jobs_[job];
-    JobRecord r;
-    r.job = job;
-    r.job_id = spec.id;
-    r.model = spec.model;
-    r.submit = spec.submit_time;
-    r.first_start = s.first_start;
-    r.finish = now;
-    r.jct = now - spec.submit_time;
-    r.num_gpus = spec.num_gpus;
-    r.iterations = spec.iterations;
-    r.iterations_done = spec.iterations;
-    r.preemptions = s.preemptions;
-    r.gpu_seconds = s.attained_gpu_seconds_closed;
-    r.isolated_time = tp_.isolated_time(job);
-    r.compute_seconds = compute_s_[job];
-    r.comm_seconds = comm_s_[job];
-    r.throughput_source = to_string(tp_.source(job));
-    r.status = 1;
+    JobRecord r = finished_job_record(jobs_[job], sched_.state(job), tp_, now,
+                                      jobs_[job].iterations, compute_s_[job], comm_s_[job]);
     sink_.job(r);
     records_.push_back(std::move(r));
   }
