@@ -1,0 +1,69 @@
+// The cuda backend: cuBLAS GEMMs for compute, NCCL (or host-staged MPI when members share a
+// GPU) for the gradient allreduce. Nothing touches a GPU until a worker first uses the
+// backend: rank 0 builds one only to check the name, and needs no GPU.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <memory>
+#include <vector>
+
+#include "emu/backend.h"
+#include "emu/backends/cuda/gemm_kernel.h"
+
+namespace dlsched::emu {
+
+/// The compute shape from the environment: DLSCHED_CUDA_PRECISION (bf16|tf32|fp32, default
+/// bf16) and DLSCHED_CUDA_TILE (default 8192); a bad value is an InputError.
+GemmShape gemm_shape_from_env();
+
+/// GEMMs and allreduces on this rank's GPU, on one stream, timed with CUDA events. compute()
+/// and allreduce_gradients() return only when the GPU is done, so the worker's wall clock
+/// around them measures the same work as the events.
+class CudaBackend : public Backend {
+ public:
+  /// Shape from the environment.
+  CudaBackend();
+  explicit CudaBackend(GemmShape shape);
+  ~CudaBackend() override;
+  CudaBackend(const CudaBackend&) = delete;
+  CudaBackend& operator=(const CudaBackend&) = delete;
+
+  std::string_view name() const override { return "cuda"; }
+  std::unique_ptr<JobCommunicator> connect(MPI_Comm parent,
+                                           const std::vector<int>& members) override;
+  void compute(double flops) override;
+  double allreduce_gradients(JobCommunicator& comm, std::size_t bytes, std::size_t bucket_bytes,
+                             float flag) override;
+
+  /// GPU seconds of the last compute() (CUDA events).
+  double last_compute_seconds() const { return last_compute_seconds_; }
+  /// GPU seconds of the last allreduce_gradients(), from before the first bucket to after the
+  /// last (CUDA events; the staged path's host part included).
+  double last_comm_seconds() const { return last_comm_seconds_; }
+  /// This rank's device (selects it on first use).
+  int device();
+  /// The stream all work goes to (selects the device on first use).
+  cudaStream_t stream();
+  const GemmShape& shape() const { return shape_; }
+
+ private:
+  void ensure_device();
+  void ensure_gradients(std::size_t elems);
+  double elapsed(cudaEvent_t from, cudaEvent_t to) const;
+
+  GemmShape shape_;
+  int device_ = -1;
+  cudaStream_t stream_ = nullptr;
+  cudaEvent_t start_ = nullptr, stop_ = nullptr;  // timing
+  cudaEvent_t done_ = nullptr;                     // end of an allreduce, polled
+  std::unique_ptr<GemmKernel> gemm_;  // built on the first compute()
+  float* gradients_ = nullptr;        // device; grows to the largest job, plus the flag
+  std::size_t gradient_capacity_ = 0;
+  float* host_flag_ = nullptr;        // pinned
+  std::vector<float> staged_;         // host copy for the shared-GPU path
+  double last_compute_seconds_ = 0;
+  double last_comm_seconds_ = 0;
+};
+
+}  // namespace dlsched::emu
