@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/compare.h"
 #include "cli/report.h"
 #include "core/error.h"
 
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   actions.push_back(cli::add_simulate_command(app));
   actions.push_back(cli::add_trace_command(app));
   actions.push_back(cli::add_report_command(app));
+  actions.push_back(cli::add_compare_command(app));
 #ifdef DLSCHED_HAVE_MPI
   actions.push_back(cli::add_emulate_command(app));
 #endif

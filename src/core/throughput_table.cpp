@@ -1,5 +1,6 @@
 #include "core/throughput_table.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string_view>
 #include <vector>
@@ -227,7 +229,176 @@ ThroughputTable gavel_from_text(const std::string& path, const std::string& text
   return table;
 }
 
+// ---- dlsched's profile CSV ---------------------------------------------------------------------
+
+/// Splits one CSV line into fields: commas separate, double quotes protect commas and quotes
+/// ("" inside quotes), spaces around unquoted fields are dropped. nullopt for an unclosed quote.
+std::optional<std::vector<std::string>> split_csv_line(std::string_view line) {
+  std::vector<std::string> fields;
+  std::string field;
+  bool quoted = false, was_quoted = false;
+  auto finish = [&] {
+    if (!was_quoted) {
+      const auto b = field.find_first_not_of(" \t");
+      const auto e = field.find_last_not_of(" \t");
+      field = b == std::string::npos ? std::string() : field.substr(b, e - b + 1);
+    }
+    fields.push_back(std::move(field));
+    field.clear();
+    was_quoted = false;
+  };
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"' && field.find_first_not_of(" \t") == std::string::npos) {
+      field.clear();
+      quoted = was_quoted = true;
+    } else if (c == ',') {
+      finish();
+    } else {
+      field += c;
+    }
+  }
+  if (quoted) return std::nullopt;
+  finish();
+  return fields;
+}
+
+/// The lines of `text` with their 1-based numbers, skipping blank lines and '#' comments; a
+/// UTF-8 byte-order mark and Windows line ends are dropped.
+std::vector<std::pair<long, std::string_view>> content_lines(std::string_view text) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  std::vector<std::pair<long, std::string_view>> out;
+  long number = 0;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    ++number;
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string_view::npos || line[first] == '#') continue;
+    out.emplace_back(number, line);
+  }
+  return out;
+}
+
+/// Whether `text` looks like a profile CSV: its first content line names the columns
+/// "model" and "steps_per_second".
+bool is_profile_csv(const std::string& text) {
+  const auto lines = content_lines(text);
+  if (lines.empty()) return false;
+  const auto fields = split_csv_line(lines.front().second);
+  if (!fields) return false;
+  bool model = false, rate = false;
+  for (const std::string& f : *fields) {
+    model = model || lower(f) == "model";
+    rate = rate || lower(f) == "steps_per_second";
+  }
+  return model && rate;
+}
+
+std::optional<double> parse_double(const std::string& s) {
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+ThroughputTable profile_from_text(const std::string& path, const std::string& text) {
+  // Column order is free; the optional columns are what `dlsched profile` adds for people.
+  static const std::vector<std::string> kRequired = {"model", "gpu_type", "workers",
+                                                     "consolidated", "steps_per_second"};
+  static const std::vector<std::string> kOptional = {"compute_s", "comm_s", "stddev_s",
+                                                     "samples"};
+  const auto lines = content_lines(text);
+  if (lines.empty()) throw InputError(path, 1, "empty profile table (a header line is required)");
+  const long header_line = lines.front().first;
+  const auto header = split_csv_line(lines.front().second);
+  if (!header) throw InputError(path, header_line, "unclosed quote in the header");
+  std::map<std::string, std::size_t> column;
+  for (std::size_t i = 0; i < header->size(); ++i) {
+    const std::string name = lower((*header)[i]);
+    const bool known = std::find(kRequired.begin(), kRequired.end(), name) != kRequired.end() ||
+                       std::find(kOptional.begin(), kOptional.end(), name) != kOptional.end();
+    if (!known)
+      throw InputError(path, header_line,
+                       "unknown column '" + (*header)[i] +
+                           "' (expected model,gpu_type,workers,consolidated,steps_per_second"
+                           "[,compute_s,comm_s,stddev_s,samples])");
+    if (!column.emplace(name, i).second)
+      throw InputError(path, header_line, "column '" + name + "' appears twice");
+  }
+  for (const std::string& name : kRequired)
+    if (!column.count(name))
+      throw InputError(path, header_line, "the header lacks the column '" + name + "'");
+
+  ThroughputTable table;
+  std::map<std::tuple<std::string, std::string, int, bool>, long> seen;  // key -> line
+  for (std::size_t r = 1; r < lines.size(); ++r) {
+    const auto [line, body] = lines[r];
+    const auto fields = split_csv_line(body);
+    if (!fields) throw InputError(path, line, "unclosed quote");
+    if (fields->size() != header->size())
+      throw InputError(path, line, fmt::format("expected {} fields as in the header, got {}",
+                                               header->size(), fields->size()));
+    auto field = [&](const std::string& name) -> const std::string& {
+      return (*fields)[column.at(name)];
+    };
+    const std::string& model = field("model");
+    if (model.empty()) throw InputError(path, line, "empty model");
+    const std::string gpu_type = lower(field("gpu_type"));
+    if (gpu_type.empty()) throw InputError(path, line, "empty gpu_type");
+    int workers = 0;
+    const std::string& w = field("workers");
+    auto [wend, wec] = std::from_chars(w.data(), w.data() + w.size(), workers);
+    if (wec != std::errc() || wend != w.data() + w.size() || workers < 1)
+      throw InputError(path, line, "workers must be an integer >= 1, got '" + w + "'");
+    const std::string c = lower(field("consolidated"));
+    bool consolidated = false;
+    if (c == "1" || c == "true" || c == "yes")
+      consolidated = true;
+    else if (!(c == "0" || c == "false" || c == "no"))
+      throw InputError(path, line,
+                       "consolidated must be 1 (all workers on one node) or 0 (spread), got '" +
+                           field("consolidated") + "'");
+    const auto rate = parse_double(field("steps_per_second"));
+    if (!rate || *rate <= 0)
+      throw InputError(path, line, "steps_per_second must be a number > 0, got '" +
+                                       field("steps_per_second") + "'");
+    for (const std::string& name : kOptional) {
+      if (!column.count(name) || field(name).empty()) continue;
+      const auto v = parse_double(field(name));
+      if (!v || *v < 0)
+        throw InputError(path, line, name + " must be a number >= 0, got '" + field(name) + "'");
+    }
+    const auto key = std::make_tuple(model, gpu_type, workers, consolidated);
+    if (auto [it, added] = seen.emplace(key, line); !added)
+      throw InputError(path, line, fmt::format("duplicate entry for {} on {} x{} {} (first on "
+                                               "line {})",
+                                               model, gpu_type, workers,
+                                               consolidated ? "consolidated" : "spread",
+                                               it->second));
+    table.set(model, gpu_type, workers, consolidated, *rate);
+  }
+  return table;
+}
+
 }  // namespace
+
+ThroughputTable ThroughputTable::load_profile_csv(const std::string& path) {
+  ThroughputTable table = profile_from_text(path, read_file(path));
+  table.path_ = path;
+  return table;
+}
 
 ThroughputTable ThroughputTable::load_gavel_json(const std::string& path) {
   ThroughputTable table = gavel_from_text(path, read_file(path));
@@ -240,11 +411,13 @@ ThroughputTable ThroughputTable::load(const std::string& path) {
   std::string_view head = text;
   if (head.starts_with("\xEF\xBB\xBF")) head.remove_prefix(3);  // UTF-8 byte-order mark
   const auto first = head.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos || head[first] != '{')
+  const bool json = first != std::string_view::npos && head[first] == '{';
+  if (!json && !is_profile_csv(text))
     throw InputError(path, line_at(text, first == std::string_view::npos ? 0 : first),
                      "unrecognised throughput table (expected Gavel's simulation_throughputs.json, "
-                     "a JSON object)");
-  ThroughputTable table = gavel_from_text(path, text);
+                     "a JSON object, or a profile CSV with a header naming model,gpu_type,workers,"
+                     "consolidated,steps_per_second)");
+  ThroughputTable table = json ? gavel_from_text(path, text) : profile_from_text(path, text);
   table.path_ = path;
   return table;
 }

@@ -8,15 +8,21 @@
 
 namespace dlsched {
 
-/// A table of measured iteration rates. Gavel's simulation_throughputs.json imports into it;
-/// `dlsched profile` will write it.
+/// A table of measured iteration rates. Gavel's simulation_throughputs.json imports into it,
+/// and so does the CSV `dlsched profile` writes.
 class ThroughputTable {
  public:
   /// Imports Gavel's simulation_throughputs.json: worker_type -> "(job_type, scale_factor)"
   /// -> {"null": isolated steps/s, ...}. "<type>_unconsolidated" keys become spread entries.
   /// Co-location entries are kept for packing policies. Errors are InputError.
   static ThroughputTable load_gavel_json(const std::string& path);
-  /// Loads a table by content (Gavel JSON today; dlsched's profile format later).
+  /// Imports dlsched's profile table, a CSV with a header naming at least
+  /// model,gpu_type,workers,consolidated,steps_per_second (any order) and optionally
+  /// compute_s,comm_s,stddev_s,samples (validated, not used by the simulator). Blank lines and
+  /// lines starting with '#' are skipped. Errors are InputError "file:line: message".
+  static ThroughputTable load_profile_csv(const std::string& path);
+  /// Loads a table by content: a JSON object is Gavel's format, a first line that starts with
+  /// a "model" column is the profile CSV.
   static ThroughputTable load(const std::string& path);
 
   /// Iterations per second of `model` on `workers` GPUs of `gpu_type`; consolidated means all
