@@ -7,6 +7,8 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "io/text_cells.h"
+
 namespace dlsched {
 namespace {
 
@@ -175,24 +177,6 @@ std::string format_json(const Comparison& c) {
 
 // ---- Table ----------------------------------------------------------------------------------
 
-std::string human_duration(double s) {
-  if (!std::isfinite(s)) return "-";
-  if (std::fabs(s) < 120) return fmt::format("{:.2f}s", s);
-  if (std::fabs(s) < 7200) return fmt::format("{:.1f}m", s / 60);
-  return fmt::format("{:.2f}h", s / 3600);
-}
-
-std::string signed_percent(double v) {
-  return std::isfinite(v) ? fmt::format("{:+.1f}%", 100 * v) : "-";
-}
-
-std::string percent(double v) { return std::isfinite(v) ? fmt::format("{:.1f}%", 100 * v) : "-"; }
-
-std::string base_name(const std::string& path) {
-  std::string name = std::filesystem::path(path).filename().string();
-  return name.empty() ? path : name;
-}
-
 /// Aligned columns: the first left-aligned, the rest right-aligned.
 std::string render(const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> width;
@@ -218,15 +202,15 @@ std::vector<std::string> job_row(const JobComparison& x) {
   return {x.job_id,
           x.model,
           std::to_string(x.num_gpus),
-          human_duration(x.sim_jct),
-          human_duration(x.emu_jct),
+          human_duration(x.sim_jct, 2),
+          human_duration(x.emu_jct, 2),
           std::isfinite(x.ratio) ? fmt::format("{:.3f}", x.ratio) : "-",
           signed_percent(x.error),
-          human_duration(x.emu_wait - x.sim_wait),
-          human_duration(x.emu_compute - x.sim_compute),
-          human_duration(x.emu_comm - x.sim_comm),
-          human_duration(x.emu_restore - x.sim_restore),
-          human_duration(x.emu_other - x.sim_other)};
+          human_duration(x.emu_wait - x.sim_wait, 2),
+          human_duration(x.emu_compute - x.sim_compute, 2),
+          human_duration(x.emu_comm - x.sim_comm, 2),
+          human_duration(x.emu_restore - x.sim_restore, 2),
+          human_duration(x.emu_other - x.sim_other, 2)};
 }
 
 const std::vector<std::string> kJobHeader = {"job",  "model",    "gpus",    "sim JCT",
@@ -244,9 +228,9 @@ std::string format_table(const Comparison& c) {
   out += caption + "\n\n";
 
   out += render({{"", "reference", "measured", "error"},
-                 {"avg JCT", human_duration(c.sim.avg_jct), human_duration(c.emu.avg_jct),
+                 {"avg JCT", human_duration(c.sim.avg_jct, 2), human_duration(c.emu.avg_jct, 2),
                   signed_percent(c.avg_jct_error)},
-                 {"makespan", human_duration(c.sim.makespan), human_duration(c.emu.makespan),
+                 {"makespan", human_duration(c.sim.makespan, 2), human_duration(c.emu.makespan, 2),
                   signed_percent(c.makespan_error)},
                  {"utilisation", percent(c.sim.utilisation), percent(c.emu.utilisation),
                   signed_percent(c.utilisation_error)}});
@@ -265,7 +249,7 @@ std::string format_table(const Comparison& c) {
   const double jct_diff = c.breakdown.emu_jct - c.breakdown.sim_jct;
   for (const Component& k : kComponents) {
     const double s = c.breakdown.*k.sim, e = c.breakdown.*k.emu;
-    rows.push_back({k.name, human_duration(s), human_duration(e), human_duration(e - s),
+    rows.push_back({k.name, human_duration(s, 2), human_duration(e, 2), human_duration(e - s, 2),
                     jct_diff != 0 ? percent((e - s) / jct_diff) : "-"});
   }
   out += render(rows);

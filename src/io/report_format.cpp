@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "core/error.h"
+#include "io/text_cells.h"
 
 namespace dlsched {
 namespace {
@@ -113,31 +114,14 @@ std::string format_json(const std::vector<RunReport>& rows) {
 
 // ---- Table ------------------------------------------------------------------------------------
 
-/// A duration with a unit chosen for its size, so hours-long and seconds-long runs both read.
-std::string human_duration(double s) {
-  if (!std::isfinite(s)) return "-";
-  if (std::fabs(s) < 120) return fmt::format("{:.1f}s", s);
-  if (std::fabs(s) < 7200) return fmt::format("{:.1f}m", s / 60);
-  return fmt::format("{:.2f}h", s / 3600);
-}
-
-std::string fixed(double v, int digits) {
-  return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : "-";
-}
-
-std::string percent(double v) { return std::isfinite(v) ? fmt::format("{:.1f}%", 100 * v) : "-"; }
-
 /// Integer-looking numbers print without decimals; a mean over seeds keeps one.
 std::string count(double v) {
   if (!std::isfinite(v)) return "-";
   return v == std::round(v) ? fmt::format("{:.0f}", v) : fmt::format("{:.1f}", v);
 }
 
-std::string base_name(const std::string& path) {
-  if (path == "mixed") return path;
-  std::string name = std::filesystem::path(path).filename().string();
-  return name.empty() ? path : name;
-}
+/// Grouped rows whose runs differ in a field say "mixed" there, which is no path.
+std::string shown_path(const std::string& path) { return path == "mixed" ? path : base_name(path); }
 
 struct TableColumn {
   std::string header;
@@ -160,18 +144,18 @@ std::string format_table(const std::vector<RunReport>& rows) {
     if (same && rows.size() > 1) {
       if (!first.empty())
         caption += fmt::format("{}{}: {}", caption.empty() ? "" : "   ", header,
-                               path ? base_name(first) : first);
+                               path ? shown_path(first) : first);
       return false;
     }
     return true;
   };
-  if (!grouped) cols.push_back({"file", true, [](const RunReport& r) { return base_name(r.file); }});
+  if (!grouped) cols.push_back({"file", true, [](const RunReport& r) { return shown_path(r.file); }});
   if (meta("mode", &RunReport::mode, false))
     cols.push_back({"mode", true, [](const RunReport& r) { return r.mode; }});
   if (meta("policy", &RunReport::policy, false))
     cols.push_back({"policy", true, [](const RunReport& r) { return r.policy; }});
   if (meta("trace", &RunReport::trace, true))
-    cols.push_back({"trace", true, [](const RunReport& r) { return base_name(r.trace); }});
+    cols.push_back({"trace", true, [](const RunReport& r) { return shown_path(r.trace); }});
   if (meta("cluster", &RunReport::cluster, false))
     cols.push_back({"cluster", true, [](const RunReport& r) { return r.cluster; }});
   if (grouped) cols.push_back({"runs", false, [](const RunReport& r) { return count(r.runs); }});

@@ -14,6 +14,7 @@
 #include "io/compare.h"
 #include "io/compare_format.h"
 #include "io/hdf5_results.h"
+#include "support/job_records.h"
 #include "support/test_paths.h"
 
 namespace dlsched {
@@ -21,19 +22,9 @@ namespace {
 
 JobRecord job(std::uint32_t id, double submit, double first_start, double finish, double compute,
               double comm, double gpu_seconds) {
-  JobRecord j;
-  j.job = id;
-  j.job_id = "j" + std::to_string(id);
-  j.model = "ResNet-50";
-  j.submit = submit;
-  j.first_start = first_start;
-  j.finish = finish;
-  j.status = finish >= 0 ? 1 : 0;
-  j.jct = finish >= 0 ? finish - submit : -1;
-  j.num_gpus = 1;
+  JobRecord j = test::job_record(id, submit, first_start, finish, gpu_seconds);
   j.compute_seconds = compute;
   j.comm_seconds = comm;
-  j.gpu_seconds = gpu_seconds;
   return j;
 }
 

@@ -13,6 +13,7 @@
 #include "io/hdf5_results.h"
 #include "io/report_format.h"
 #include "io/report_stats.h"
+#include "support/job_records.h"
 #include "support/test_paths.h"
 
 namespace dlsched {
@@ -20,18 +21,8 @@ namespace {
 
 JobRecord job(std::uint32_t id, double submit, double first_start, double finish, double isolated,
               double gpu_seconds, int preemptions) {
-  JobRecord j;
-  j.job = id;
-  j.job_id = "j" + std::to_string(id);
-  j.model = "ResNet-50";
-  j.submit = submit;
-  j.first_start = first_start;
-  j.finish = finish;
-  j.status = finish >= 0 ? 1 : 0;
-  j.jct = finish >= 0 ? finish - submit : -1;
-  j.num_gpus = 1;
+  JobRecord j = test::job_record(id, submit, first_start, finish, gpu_seconds);
   j.isolated_time = isolated;
-  j.gpu_seconds = gpu_seconds;
   j.preemptions = preemptions;
   return j;
 }
