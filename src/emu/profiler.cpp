@@ -112,14 +112,10 @@ class Profiler {
 std::vector<ProfileRecord> measure_profile(const ProfileExperiment& p,
                                            const std::vector<ProfileCase>& cases,
                                            Channel& channel, const DriverSettings& settings,
-                                           const ProfileRepeats& repeats,
-                                           const std::function<void(const ProfileCase&)>& before) {
+                                           const ProfileRepeats& repeats) {
   Profiler profiler(p, channel, settings);
   std::vector<ProfileRecord> rows;
-  for (const ProfileCase& c : cases) {
-    if (before) before(c);
-    profiler.measure(c, repeats, rows);
-  }
+  for (const ProfileCase& c : cases) profiler.measure(c, repeats, rows);
   profiler.shutdown();
   return rows;
 }

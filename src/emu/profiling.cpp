@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -21,21 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int HOST_CHARS = 256;
-
 enum SetupStatus : int { SETUP_OK = 0, SETUP_RUNTIME_ERROR = 1, SETUP_INPUT_ERROR = 2 };
-
-std::vector<std::string> gather_hosts(MPI_Comm world, int rank, int size) {
-  char mine[HOST_CHARS] = {};
-  std::strncpy(mine, mpi_host().c_str(), HOST_CHARS - 1);
-  std::vector<char> all(rank == 0 ? static_cast<std::size_t>(size) * HOST_CHARS : 0);
-  DLSCHED_MPI_CHECK(
-      MPI_Gather(mine, HOST_CHARS, MPI_CHAR, all.data(), HOST_CHARS, MPI_CHAR, 0, world));
-  std::vector<std::string> hosts;
-  for (int r = 0; rank == 0 && r < size; ++r)
-    hosts.emplace_back(all.data() + static_cast<std::size_t>(r) * HOST_CHARS);
-  return hosts;
-}
 
 /// Everything rank 0 decides before the workers start.
 struct Setup {
@@ -88,12 +73,14 @@ Setup set_up(const ProfileOptions& o, const std::vector<std::string>& worker_hos
                     "mpirun -np {} (one driver rank plus one rank per GPU)",
                     so.cluster, ex.cluster.num_gpus(), workers, ex.cluster.num_gpus() + 1));
   if (!o.cluster_given)
-    for (const Node& n : ex.cluster.nodes()) ex.cluster.set_node_name(n.index, worker_hosts[n.first_gpu]);
+    for (const Node& n : ex.cluster.nodes())
+      ex.cluster.set_node_name(n.index, worker_hosts[n.first_gpu]);
 
   int largest = 0;
   for (int t = 0; t < static_cast<int>(ex.cluster.gpu_types().size()); ++t)
     largest = std::max(largest, ex.cluster.num_gpus_of_type(t));
-  s.worker_counts = o.workers.empty() ? powers_of_two_up_to(largest) : parse_worker_counts(o.workers);
+  s.worker_counts =
+      o.workers.empty() ? powers_of_two_up_to(largest) : parse_worker_counts(o.workers);
   s.cases = plan_profile(ex.cluster, s.profile.subjects.size(), s.worker_counts);
 
   s.settings.compute = o.compute;
@@ -144,7 +131,8 @@ RunAttributes attributes_of(const ProfileOptions& o, const Setup& s, const std::
 /// Writes every output under a temporary name, then renames them all into place; a failure
 /// removes the temporary files and rethrows, so no output is left half-written.
 void write_outputs(const ProfileOptions& o, const Setup& s, const RunAttributes& attrs,
-                   const std::vector<ProfileRecord>& rows, const std::vector<ProfileEntry>& entries) {
+                   const std::vector<ProfileRecord>& rows,
+                   const std::vector<ProfileEntry>& entries) {
   const Experiment& ex = *s.profile.experiment;
   std::vector<std::pair<std::string, std::string>> written;  // (temporary, final)
   try {
@@ -193,7 +181,7 @@ ProfileOutcome run_profile(MPI_Comm world, const ProfileOptions& o) {
     outcome.exit_code = SETUP_INPUT_ERROR;
     return outcome;
   }
-  const std::vector<std::string> hosts = gather_hosts(world, rank, size);
+  const std::vector<std::string> hosts = gather_hosts(world);
 
   int status = SETUP_OK;
   Setup setup;

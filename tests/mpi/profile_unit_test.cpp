@@ -168,7 +168,8 @@ TEST(ProfileSummary, MediansExtremesAndSpreadOverRepetitions) {
   EXPECT_DOUBLE_EQ(median_of({}), 0);
   const std::vector<ProfileRecord> rows = {
       row("m", 2, 1, "packed", 0, 0.10, 0.08, 0.020), row("m", 1, 1, "packed", 0, 0.5, 0.5, 0),
-      row("m", 2, 1, "packed", 1, 0.30, 0.07, 0.200), row("m", 2, 1, "packed", 2, 0.20, 0.09, 0.100)};
+      row("m", 2, 1, "packed", 1, 0.30, 0.07, 0.200),
+      row("m", 2, 1, "packed", 2, 0.20, 0.09, 0.100)};
   const auto e = summarise_profile(rows);
   ASSERT_EQ(e.size(), 2u);  // in the order first seen: x2, then x1
   EXPECT_EQ(e[0].workers, 2);
