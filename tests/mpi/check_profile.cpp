@@ -3,8 +3,9 @@
 //       --case WORKERS:PLACEMENT:NODES ... --compute MODEL=SECONDS ...
 // Every model of --compute must have exactly the --case measurements (R rows each, and no
 // others); in sleep mode a worker sleeps the modelled compute time, so each row's compute
-// seconds must lie in [modelled, 1.05 x modelled + 2 ms]; the spread columns must be
-// consistent; and the CSV must read back through the throughput-table reader with
+// seconds must lie in [modelled, 1.2 x modelled + 2 ms] (a sleep never ends early; a loaded
+// machine wakes it late; the test's two models differ by 40%, so neither fits the other's
+// band); the spread columns must be consistent; and the CSV must read back through the throughput-table reader with
 // steps_per_second = 1 / the median of the rows' iteration times.
 // Prints what it found; exits 1 if any property is broken.
 #include <fmt/format.h>
@@ -95,7 +96,7 @@ int main(int argc, char** argv) {
     const auto m = modelled.find(r.model);
     expect(m != modelled.end(), fmt::format("model {} was not asked for", r.model));
     if (m == modelled.end()) continue;
-    expect(r.compute_s >= m->second - 1e-6 && r.compute_s <= 1.05 * m->second + 0.002,
+    expect(r.compute_s >= m->second - 1e-6 && r.compute_s <= 1.2 * m->second + 0.002,
            fmt::format("{} x{} {} repetition {}: compute {:.6f} s, modelled {:.6f} s", r.model,
                        r.workers, r.placement, r.repetition, r.compute_s, m->second));
     expect(r.comm_s >= 0 && r.iteration_s >= r.compute_s + r.comm_s - 1e-6,
