@@ -114,6 +114,9 @@ std::vector<ProfileRecord> measure_profile(const ProfileExperiment& p,
                                            Channel& channel, const DriverSettings& settings,
                                            const ProfileRepeats& repeats) {
   Profiler profiler(p, channel, settings);
+  // The emulator's test hook (DriverSettings::inject_bad_message) works here too: a failure
+  // in the middle of a profile must end it without output.
+  if (settings.inject_bad_message) channel.send_raw(1, encode_header_only(0xBEEF));
   std::vector<ProfileRecord> rows;
   for (const ProfileCase& c : cases) profiler.measure(c, repeats, rows);
   profiler.shutdown();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "emu/backend.h"
 #include "emu/channel.h"
 #include "emu/emulated_cluster.h"
+#include "emu/emulation.h"
 #include "emu/mpi_check.h"
 #include "emu/worker.h"
 #include "io/profile_file.h"
@@ -87,6 +89,8 @@ Setup set_up(const ProfileOptions& o, const std::vector<std::string>& worker_hos
   s.settings.flops_scale = o.flops_scale;
   s.settings.comm_scale = o.comm_scale;
   s.settings.bucket_bytes = static_cast<std::uint64_t>(o.bucket_mb * (1 << 20));
+  const char* inject = std::getenv(INJECT_BAD_MESSAGE_ENV);
+  s.settings.inject_bad_message = inject && std::string(inject) == "1";
   s.settings.slowdown = slowdown_factors(ex.cluster, ex.catalog, parse_slowdowns(o.slowdowns));
   return s;
 }
