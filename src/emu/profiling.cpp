@@ -62,6 +62,8 @@ Setup set_up(const ProfileOptions& o, const std::vector<std::string>& worker_hos
     throw InputError(fmt::format("--repetitions must be >= 1, got {}", o.repeats.repetitions));
   check_output_path("--out", o.out);
   check_output_path("--table", o.table);
+  if (!o.out.empty() && fs::weakly_canonical(o.out) == fs::weakly_canonical(o.table))
+    throw InputError(fmt::format("--out and --table name the same file ({})", o.out));
   make_backend(o.backend);  // unknown backend: an input error before anything starts
 
   SubjectOptions so = o.subjects;
