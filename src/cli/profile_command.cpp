@@ -103,10 +103,12 @@ CommandAction add_profile_command(CLI::App& app) {
                   "(default: the catalog's peak ratio); repeatable");
   cmd->add_option("--poll-ms", o.poll_ms, "sleep of an idle rank between message probes (ms)")
       ->capture_default_str();
-  cmd->add_flag("-q,--quiet", args->quiet, "print nothing on success");
+  cmd->add_flag("-q,--quiet", args->quiet,
+                "print nothing on success (no progress lines, no table)");
   return [cmd, args]() -> int {
     if (!cmd->parsed()) return -1;
     args->options.cluster_given = cmd->count("--cluster") > 0;
+    args->options.progress = !args->quiet;
     return run_profile(*args);
   };
 }

@@ -112,13 +112,22 @@ class Profiler {
 std::vector<ProfileRecord> measure_profile(const ProfileExperiment& p,
                                            const std::vector<ProfileCase>& cases,
                                            Channel& channel, const DriverSettings& settings,
-                                           const ProfileRepeats& repeats) {
+                                           const ProfileRepeats& repeats, std::ostream* progress) {
   Profiler profiler(p, channel, settings);
   // The emulator's test hook (DriverSettings::inject_bad_message) works here too: a failure
   // in the middle of a profile must end it without output.
   if (settings.inject_bad_message) channel.send_raw(1, encode_header_only(0xBEEF));
   std::vector<ProfileRecord> rows;
-  for (const ProfileCase& c : cases) profiler.measure(c, repeats, rows);
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const ProfileCase& c = cases[i];
+    if (progress)
+      *progress << fmt::format("dlsched: profile {}/{}: {} on {} x{} {} ({} node{})\n", i + 1,
+                               cases.size(), p.subjects.at(c.subject).model,
+                               p.experiment->cluster.gpu_types()[c.gpu_type], c.workers,
+                               to_string(c.placement), c.nodes, c.nodes == 1 ? "" : "s")
+                << std::flush;
+    profiler.measure(c, repeats, rows);
+  }
   profiler.shutdown();
   return rows;
 }

@@ -3,6 +3,7 @@
 // serves `dlsched emulate`, and what the profile reports is what an emulation will see.
 #pragma once
 
+#include <ostream>
 #include <vector>
 
 #include "emu/channel.h"
@@ -21,11 +22,13 @@ struct ProfileRepeats {
 };
 
 /// Runs `cases` one after another on the workers of `channel` (ranks 1..N serve GPUs 0..N-1),
-/// then shuts the workers down. Returns one row per repetition. Throws Error if a worker fails or breaks the protocol; the caller then
+/// then shuts the workers down. `progress` (if set) gets one line as each case starts.
+/// Returns one row per repetition. Throws Error if a worker fails or breaks the protocol; the caller then
 /// aborts the run.
 std::vector<ProfileRecord> measure_profile(const ProfileExperiment& p,
                                            const std::vector<ProfileCase>& cases,
                                            Channel& channel, const DriverSettings& settings,
-                                           const ProfileRepeats& repeats);
+                                           const ProfileRepeats& repeats,
+                                           std::ostream* progress = nullptr);
 
 }  // namespace dlsched::emu

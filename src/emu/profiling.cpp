@@ -218,7 +218,8 @@ ProfileOutcome run_profile(MPI_Comm world, const ProfileOptions& o) {
   try {
     Channel channel(control, o.poll_ms * 1e-3);
     if (rank == 0) {
-      rows = measure_profile(setup.profile, setup.cases, channel, setup.settings, o.repeats);
+      rows = measure_profile(setup.profile, setup.cases, channel, setup.settings, o.repeats,
+                             o.progress ? &std::cerr : nullptr);
     } else {
       std::unique_ptr<Backend> backend = make_backend(o.backend);
       Worker worker(channel, data, *backend);

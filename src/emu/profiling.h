@@ -30,6 +30,7 @@ struct ProfileOptions {
   double bucket_mb = 25;
   std::vector<std::string> slowdowns;
   double poll_ms = 1;
+  bool progress = false;  ///< rank 0 prints a line to stderr as each measurement starts
 };
 
 /// What rank 0 has after a run (other ranks get only the exit code).
