@@ -5,7 +5,8 @@
 #   usage: scripts/validate.sh [OUTDIR]
 # Environment (defaults in brackets):
 #   DLSCHED [build/src/dlsched]  MPIEXEC [mpiexec]
-#   TRACE [tests/mpi/data/tiny-4gpu.csv]  CLUSTER [1x4:v100]: one worker rank per GPU
+#   TRACE [tests/mpi/data/tiny-4gpu.csv]  CLUSTER [1x4:v100]: a NODESxGPUS[:type],... spec;
+#     the runs start one driver rank plus one worker rank per GPU
 #   COMPUTE [sleep] or kernel, FLOPS_SCALE [1]: how the workers compute (profile and emulate)
 #   KNOBS: more flags for every run, e.g. "--time-scale 0.1"
 #   FIFO_ROUND [1], LAS_ROUND [0.3], GAVEL_ROUND [1]: round lengths (before --time-scale)
