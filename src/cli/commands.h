@@ -15,6 +15,7 @@ using CommandAction = std::function<int()>;
 CommandAction add_simulate_command(CLI::App& app);
 CommandAction add_trace_command(CLI::App& app);
 CommandAction add_emulate_command(CLI::App& app);
+CommandAction add_profile_command(CLI::App& app);
 
 /// Adds the flags that describe an experiment (trace, cluster, catalog, policy, knobs);
 /// shared by simulate and emulate so both runs describe the same experiment.

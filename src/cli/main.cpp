@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   actions.push_back(cli::add_compare_command(app));
 #ifdef DLSCHED_HAVE_MPI
   actions.push_back(cli::add_emulate_command(app));
+  actions.push_back(cli::add_profile_command(app));
 #endif
   try {
     app.parse(argc, argv);

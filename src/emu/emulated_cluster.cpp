@@ -4,10 +4,28 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "core/error.h"
+#include "emu/mpi_check.h"
 
 namespace dlsched::emu {
+
+std::vector<std::string> gather_hosts(MPI_Comm world) {
+  constexpr int HOST_CHARS = 256;
+  int rank = 0, size = 0;
+  DLSCHED_MPI_CHECK(MPI_Comm_rank(world, &rank));
+  DLSCHED_MPI_CHECK(MPI_Comm_size(world, &size));
+  char mine[HOST_CHARS] = {};
+  std::strncpy(mine, mpi_host().c_str(), HOST_CHARS - 1);
+  std::vector<char> all(rank == 0 ? static_cast<std::size_t>(size) * HOST_CHARS : 0);
+  DLSCHED_MPI_CHECK(
+      MPI_Gather(mine, HOST_CHARS, MPI_CHAR, all.data(), HOST_CHARS, MPI_CHAR, 0, world));
+  std::vector<std::string> hosts;
+  for (int r = 0; rank == 0 && r < size; ++r)
+    hosts.emplace_back(all.data() + static_cast<std::size_t>(r) * HOST_CHARS);
+  return hosts;
+}
 
 std::string cluster_spec_from_hosts(const std::vector<std::string>& worker_hosts,
                                     const std::string& gpu_type) {

@@ -2,6 +2,8 @@
 // their slowdown factors.
 #pragma once
 
+#include <mpi.h>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -11,6 +13,10 @@
 #include "io/records.h"
 
 namespace dlsched::emu {
+
+/// Every rank's host name (MPI_Get_processor_name), gathered to rank 0 in rank order.
+/// Collective over `world`; ranks other than 0 get an empty list.
+std::vector<std::string> gather_hosts(MPI_Comm world);
 
 /// A cluster shorthand with one node per run of consecutive worker ranks on the same host,
 /// e.g. hosts {a,a,b,b,b} -> "1x2:v100,1x3:v100". Worker rank r serves global GPU r-1.

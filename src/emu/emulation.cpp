@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <cstring>
 #include <iostream>
 
 #include "core/error.h"
@@ -18,21 +17,7 @@
 namespace dlsched::emu {
 namespace {
 
-constexpr int HOST_CHARS = 256;
-
 enum SetupStatus : int { SETUP_OK = 0, SETUP_RUNTIME_ERROR = 1, SETUP_INPUT_ERROR = 2 };
-
-std::vector<std::string> gather_hosts(MPI_Comm world, int rank, int size) {
-  char mine[HOST_CHARS] = {};
-  std::strncpy(mine, mpi_host().c_str(), HOST_CHARS - 1);
-  std::vector<char> all(rank == 0 ? static_cast<std::size_t>(size) * HOST_CHARS : 0);
-  DLSCHED_MPI_CHECK(
-      MPI_Gather(mine, HOST_CHARS, MPI_CHAR, all.data(), HOST_CHARS, MPI_CHAR, 0, world));
-  std::vector<std::string> hosts;
-  for (int r = 0; rank == 0 && r < size; ++r)
-    hosts.emplace_back(all.data() + static_cast<std::size_t>(r) * HOST_CHARS);
-  return hosts;
-}
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;
@@ -84,7 +69,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
     outcome.exit_code = SETUP_INPUT_ERROR;
     return outcome;
   }
-  const std::vector<std::string> hosts = gather_hosts(world, rank, size);
+  const std::vector<std::string> hosts = gather_hosts(world);
 
   // Rank 0 loads and checks every input; the others learn only whether to go on.
   int status = SETUP_OK;

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "io/hdf5_handles.h"
+#include "io/profile_file.h"
 
 namespace dlsched {
 namespace {
@@ -26,6 +27,9 @@ constexpr std::size_t kGpuTypeBytes = 16;
 
 constexpr const char* kFormat = "dlsched-results";
 constexpr const char* kSchemaVersion = "1";
+constexpr const char* kProfileFormat = "dlsched-profile";
+constexpr const char* kProfileSchemaVersion = "1";
+constexpr std::size_t kPlacementBytes = 16;
 
 // A chunk of about this many bytes. Every flush rewrites the last, partly filled chunk of each
 // table that grew, so small chunks keep a per-round flush cheap; they stay large enough that a
@@ -299,6 +303,20 @@ const RowLayout<GpuRecord>& gpu_layout() {
       "cluster", {DLSCHED_COLUMN(GpuRecord, gpu), DLSCHED_COLUMN(GpuRecord, node),
                   DLSCHED_COLUMN(GpuRecord, host, kHostBytes), DLSCHED_COLUMN(GpuRecord, device),
                   DLSCHED_COLUMN(GpuRecord, type, kGpuTypeBytes)});
+  return layout;
+}
+
+const RowLayout<ProfileRecord>& profile_layout() {
+  static const RowLayout<ProfileRecord> layout(
+      "profile", {DLSCHED_COLUMN(ProfileRecord, model, kModelBytes),
+                  DLSCHED_COLUMN(ProfileRecord, gpu_type, kGpuTypeBytes),
+                  DLSCHED_COLUMN(ProfileRecord, workers), DLSCHED_COLUMN(ProfileRecord, nodes),
+                  DLSCHED_COLUMN(ProfileRecord, placement, kPlacementBytes),
+                  DLSCHED_COLUMN(ProfileRecord, batch),
+                  DLSCHED_COLUMN(ProfileRecord, repetition),
+                  DLSCHED_COLUMN(ProfileRecord, iterations),
+                  DLSCHED_COLUMN(ProfileRecord, compute_s), DLSCHED_COLUMN(ProfileRecord, comm_s),
+                  DLSCHED_COLUMN(ProfileRecord, iteration_s)});
   return layout;
 }
 
@@ -652,43 +670,92 @@ void Hdf5ResultsWriter::close() {
 // ---------------------------------------------------------------------------------------------
 // Reader.
 
-ResultsFile read_results(const std::string& path) {
-  hdf5::QuietErrors quiet;
-  Reporter report(path, /*input=*/true);
+namespace {
+
+/// Opens a dlsched file for reading and checks its format and schema version attributes.
+Hid open_for_reading(const std::string& path, const Reporter& report, const char* format_name,
+                     const char* schema_version, const char* what, RunAttributes& attributes) {
   std::error_code error;
-  if (!std::filesystem::exists(path, error)) report.raise("cannot read results: no such file");
+  if (!std::filesystem::exists(path, error))
+    report.raise(std::string("cannot read ") + what + ": no such file");
   if (std::filesystem::is_directory(path, error))
-    report.raise("cannot read results: a directory, not a file");
+    report.raise(std::string("cannot read ") + what + ": a directory, not a file");
 
   Hid fapl = make_file_access(report);
   hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+  const std::string kind = std::string("dlsched ") + what + " file";
   if (id < 0) {
     std::string reason = hdf5::last_error_message();
-    report.raise("not a dlsched results file (not a readable HDF5 file" +
+    report.raise("not a " + kind + " (not a readable HDF5 file" +
                  (reason.empty() ? std::string() : ": " + reason) + ")");
   }
   Hid file = hdf5::file_handle(id);
+  attributes = read_string_attributes(file.get(), report);
+  auto format = attributes.find("format");
+  if (format == attributes.end())
+    report.raise("not a " + kind + " (an HDF5 file without a \"format\" attribute)");
+  if (format->second != format_name)
+    report.raise("not a " + kind + " (format is \"" + format->second + "\", not \"" +
+                 format_name + "\")");
+  auto version = attributes.find("schema_version");
+  if (version == attributes.end() || version->second != schema_version)
+    report.raise("unsupported " + kind + " schema version \"" +
+                 (version == attributes.end() ? std::string("?") : version->second) +
+                 "\" (this dlsched reads version " + schema_version + ")");
+  return file;
+}
 
+}  // namespace
+
+ResultsFile read_results(const std::string& path) {
+  hdf5::QuietErrors quiet;
+  Reporter report(path, /*input=*/true);
   ResultsFile results;
-  results.attributes = read_string_attributes(file.get(), report);
-  auto format = results.attributes.find("format");
-  if (format == results.attributes.end())
-    report.raise("not a dlsched results file (an HDF5 file without a \"format\" attribute)");
-  if (format->second != kFormat)
-    report.raise("not a dlsched results file (format is \"" + format->second + "\", not \"" +
-                 kFormat + "\")");
-  auto version = results.attributes.find("schema_version");
-  if (version == results.attributes.end() || version->second != kSchemaVersion)
-    report.raise("unsupported dlsched results schema version \"" +
-                 (version == results.attributes.end() ? std::string("?") : version->second) +
-                 "\" (this dlsched reads version " + kSchemaVersion + ")");
-
+  Hid file = open_for_reading(path, report, kFormat, kSchemaVersion, "results", results.attributes);
   results.jobs = read_table(file.get(), job_layout(), report);
   results.allocations = read_table(file.get(), allocation_layout(), report);
   results.progress = read_table(file.get(), progress_layout(), report);
   results.rounds = read_table(file.get(), round_layout(), report);
   results.cluster = read_table(file.get(), gpu_layout(), report);
   return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profile files.
+
+void write_profile_file(const std::string& path, const RunAttributes& attributes,
+                        const std::vector<GpuRecord>& cluster,
+                        const std::vector<ProfileRecord>& rows) {
+  hdf5::QuietErrors quiet;
+  Reporter report(path, /*input=*/false);
+  Hid fapl = make_file_access(report);
+  Hid file = hdf5::file_handle(report.check(
+      H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), "create profile file"));
+  for (const auto& [key, value] : attributes)
+    write_string_attribute(file.get(), key, value, report);
+  write_string_attribute(file.get(), "format", kProfileFormat, report);
+  write_string_attribute(file.get(), "schema_version", kProfileSchemaVersion, report);
+  write_string_attribute(file.get(), "status", "complete", report);
+  TableWriter<ProfileRecord> profile(file.get(), profile_layout(), report);
+  for (const auto& r : rows) profile.append(r);
+  profile.flush(report);
+  profile.close();
+  TableWriter<GpuRecord> gpus(file.get(), gpu_layout(), report);
+  for (const auto& g : cluster) gpus.append(g);
+  gpus.flush(report);
+  gpus.close();
+  report.check(file.close(), "close profile file");
+}
+
+ProfileFile read_profile_file(const std::string& path) {
+  hdf5::QuietErrors quiet;
+  Reporter report(path, /*input=*/true);
+  ProfileFile profile;
+  Hid file = open_for_reading(path, report, kProfileFormat, kProfileSchemaVersion, "profile",
+                              profile.attributes);
+  profile.rows = read_table(file.get(), profile_layout(), report);
+  profile.cluster = read_table(file.get(), gpu_layout(), report);
+  return profile;
 }
 
 }  // namespace dlsched

@@ -1,0 +1,116 @@
+// dlsched profile: measure iteration times per model, GPU type, worker count and placement on
+// MPI ranks (rank 0 coordinates, ranks 1..N measure), for simulate --throughputs.
+#include <fmt/format.h>
+#include <mpi.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "emu/mpi_check.h"
+#include "emu/profiling.h"
+
+namespace dlsched::cli {
+namespace {
+
+struct ProfileArgs {
+  emu::ProfileOptions options;
+  std::string compute = "sleep";
+  bool quiet = false;
+};
+
+int run_profile(ProfileArgs& a) {
+  if (a.compute == "sleep")
+    a.options.compute = emu::ComputeMode::SLEEP;
+  else if (a.compute == "kernel")
+    a.options.compute = emu::ComputeMode::KERNEL;
+  else
+    throw InputError(fmt::format("--compute must be sleep or kernel, got '{}'", a.compute));
+  // As for emulate: ranks inside collectives yield rather than spin; a user's value wins.
+  setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
+  int initialized = 0;
+  DLSCHED_MPI_CHECK(MPI_Initialized(&initialized));
+  if (!initialized) DLSCHED_MPI_CHECK(MPI_Init(nullptr, nullptr));
+  int code = 0;
+  try {
+    emu::ProfileOutcome out = emu::run_profile(MPI_COMM_WORLD, a.options);
+    code = out.exit_code;
+    if (code == 0 && !out.entries.empty() && !a.quiet)
+      std::cout << format_profile_table(out.entries) << "workers on " << out.hosts << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "dlsched: error: " << e.what() << std::endl;
+    MPI_Abort(MPI_COMM_WORLD, EXIT_RUNTIME_ERROR);
+  }
+  if (!initialized) DLSCHED_MPI_CHECK(MPI_Finalize());
+  return code;
+}
+
+}  // namespace
+
+CommandAction add_profile_command(CLI::App& app) {
+  auto args = std::make_shared<ProfileArgs>();
+  emu::ProfileOptions& o = args->options;
+  CLI::App* cmd = app.add_subcommand(
+      "profile",
+      "measure iteration times (compute and allreduce) per model, GPU type, worker count and "
+      "placement: mpirun -np N+1 dlsched profile ... (rank 0 coordinates, ranks 1..N measure)");
+  cmd->add_option("--trace", o.subjects.trace_path,
+                  "profile every model this trace names, at the batch sizes its jobs use");
+  cmd->add_option("--trace-format", o.subjects.trace_format, "trace format, or auto to detect")
+      ->capture_default_str();
+  cmd->add_option("--default-model", o.subjects.default_model,
+                  "model for traces that name none (Philly)")
+      ->capture_default_str();
+  cmd->add_option("--model", o.subjects.models,
+                  "profile this catalog model at its default batch size (repeatable)");
+  cmd->add_option("--models", o.subjects.models_path, "model catalog (default: jobs/models.toml)");
+  cmd->add_option("--cluster", o.subjects.cluster,
+                  "emulated cluster NODESxGPUS[:type],... with one GPU per worker rank "
+                  "(default: the real hosts, --gpu-type GPUs each)");
+  cmd->add_option("--gpu-type", o.gpu_type,
+                  "GPU type of the nodes made from real hosts (no --cluster)")
+      ->capture_default_str();
+  cmd->add_option("--workers", o.workers,
+                  "worker counts to measure, e.g. 1,2,4 (default: powers of two up to the "
+                  "largest group of one GPU type)");
+  cmd->add_option("--warmup", o.repeats.warmup, "iterations run and discarded before timing")
+      ->capture_default_str();
+  cmd->add_option("--iterations", o.repeats.iterations, "iterations timed per repetition")
+      ->capture_default_str();
+  cmd->add_option("--repetitions", o.repeats.repetitions,
+                  "timed repetitions per measurement (the spread is between them)")
+      ->capture_default_str();
+  cmd->add_option("-o,--out", o.out, "profile file (HDF5, table /profile), written by rank 0");
+  cmd->add_option("--table", o.table,
+                  "profile CSV for simulate --throughputs (steps/s from the median)");
+  cmd->add_option("--backend", o.backend, "worker backend (cpu, cuda where built)")
+      ->capture_default_str();
+  cmd->add_option("--compute", args->compute,
+                  "sleep: hold the slot for the modelled compute time; kernel: run the backend's "
+                  "compute kernel sized from the model's FLOPs")
+      ->capture_default_str();
+  cmd->add_option("--flops-scale", o.flops_scale,
+                  "kernel mode: multiply each iteration's FLOPs by this")
+      ->capture_default_str();
+  cmd->add_option("--comm-scale", o.comm_scale, "multiply each iteration's gradient bytes by this")
+      ->capture_default_str();
+  cmd->add_option("--bucket-mb", o.bucket_mb,
+                  "gradient allreduce bucket size in MiB (PyTorch DDP: 25)")
+      ->capture_default_str();
+  cmd->add_option("--slowdown", o.slowdowns,
+                  "emulated GPU type TYPE=FACTOR runs FACTOR times slower than the fastest type "
+                  "(default: the catalog's peak ratio); repeatable");
+  cmd->add_option("--poll-ms", o.poll_ms, "sleep of an idle rank between message probes (ms)")
+      ->capture_default_str();
+  cmd->add_flag("-q,--quiet", args->quiet,
+                "print nothing on success (no progress lines, no table)");
+  return [cmd, args]() -> int {
+    if (!cmd->parsed()) return -1;
+    args->options.cluster_given = cmd->count("--cluster") > 0;
+    args->options.progress = !args->quiet;
+    return run_profile(*args);
+  };
+}
+
+}  // namespace dlsched::cli
