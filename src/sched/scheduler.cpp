@@ -405,7 +405,9 @@ std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool
     for (JobId j : active_) {
       const JobState& s = states_[j];
       if (s.status != JobState::Status::RUNNING || s.resume_at < now) continue;
-      capacity[s.gpu_type] -= static_cast<int>(s.gpus.size());
+      // A packed pair holds its GPUs once.
+      if (s.packed_with < 0 || seen_[s.packed_with] != pass_)
+        capacity[s.gpu_type] -= static_cast<int>(s.gpus.size());
       grants.push_back(Grant{j, static_cast<int>(s.gpus.size()), s.gpu_type, -1, false, true});
       seen_[j] = pass_;
       if (s.packed_with >= 0) partnered_[j] = pass_;  // only its current partner may stay
@@ -486,7 +488,8 @@ std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool
       continue;
     }
     std::vector<GpuId> gpus;
-    if (s.suspended) gpus = place_on_nodes(g.type, s.suspended_on);  // cheap resume
+    if (s.suspended && static_cast<int>(s.suspended_on.size()) == g.gpus)
+      gpus = place_on_nodes(g.type, s.suspended_on);  // a cheap resume
     if (gpus.empty()) gpus = place(g.type, g.gpus);
     start(now, g.job, std::move(gpus), decisions);
   }

@@ -3,7 +3,6 @@
 // Unit model: one iteration = 1 s on a "g" GPU, so a job's seconds are its run time alone.
 #include <gtest/gtest.h>
 
-#include <map>
 #include <set>
 
 #include "core/error.h"
