@@ -25,6 +25,10 @@ void add_experiment_options(CLI::App& cmd, ExperimentOptions& o,
   cmd.add_option("--restore-delay", o.restore_delay,
                  "checkpoint + restore seconds charged per restart (models.toml may override)")
       ->capture_default_str();
+  cmd.add_option("--suspend-delay", o.suspend_delay,
+                 "seconds to resume a suspended job on the nodes it left (policies that suspend "
+                 "instead of checkpointing: gandiva)")
+      ->capture_default_str();
   cmd.add_flag("!--no-model-restore", o.per_model_restore,
                "ignore per-model restore_seconds; charge --restore-delay everywhere");
   cmd.add_option("--time-scale", o.time_scale,

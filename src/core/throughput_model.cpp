@@ -155,6 +155,22 @@ double ThroughputModel::progress_rate(JobId job, const PlacementShape& p) const 
   return (static_cast<double>(p.workers) / a.requested) / iteration_time(job, p);
 }
 
+std::optional<double> ThroughputModel::colocated_progress_rate(JobId job, JobId other,
+                                                              const PlacementShape& p) const {
+  if (!measured_ || job == other) return std::nullopt;
+  const Anchor& a = anchors_[job];
+  if (p.workers != a.requested || anchors_[other].requested != a.requested) return std::nullopt;
+  const std::string& type = cluster_.gpu_types()[p.gpu_type];
+  const std::string& model = (*jobs_)[job].model;
+  const std::string& other_model = (*jobs_)[other].model;
+  const auto packed = measured_->colocated_steps_per_second(model, other_model, type, p.workers);
+  const auto reverse = measured_->colocated_steps_per_second(other_model, model, type, p.workers);
+  const auto alone = measured_->steps_per_second(model, type, p.workers, true);
+  if (!packed || !reverse || !alone) return std::nullopt;
+  // Sharing a GPU never speeds a job up; a ratio above 1 would be measurement noise.
+  return progress_rate(job, p) * std::min(1.0, *packed / *alone);
+}
+
 double ThroughputModel::isolated_time(JobId job) const {
   const Anchor& a = anchors_[job];
   double best = 0;

@@ -1,6 +1,7 @@
 // Iteration time of a data-parallel job on a given placement (see docs/design.md).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,13 @@ class ThroughputModel {
   /// Progress rate in trace iterations per second (a trace iteration is one step at the
   /// job's requested size; more workers process proportionally more samples per step).
   double progress_rate(JobId job, const PlacementShape& p) const;
+  /// Progress rate of `job` on placement p while a worker of `other` shares each of its GPUs
+  /// (packing): its rate alone on p times the measured co-located / isolated steps ratio for
+  /// the pair on p's GPU type (at most 1). nullopt unless the table has co-location entries
+  /// for the pair in both orders and both jobs run at their requested size, which must match.
+  std::optional<double> colocated_progress_rate(JobId job, JobId other, const PlacementShape& p) const;
+  /// Could any pair of jobs be packed (the measured table has co-location entries)?
+  bool has_colocation() const { return measured_ && measured_->has_colocated(); }
   /// Run time alone on the best GPU type, consolidated, at the requested size.
   double isolated_time(JobId job) const;
   ThroughputSource source(JobId job) const;

@@ -40,6 +40,8 @@ class ThroughputTable {
   void set_colocated(const std::string& model, const std::string& other,
                      const std::string& gpu_type, int workers, double steps_per_second);
   bool empty() const { return isolated_.empty(); }
+  /// Has the table any co-location entry (packing is possible at all)?
+  bool has_colocated() const { return !colocated_.empty(); }
   std::size_t size() const { return isolated_.size(); }
   const std::string& path() const { return path_; }
 

@@ -182,6 +182,8 @@ class Driver {
 
   void carry_out(double now, const std::vector<Decision>& decisions, double boundary) {
     for (const Decision& d : decisions) {
+      // Workers measure their own rate; and emulate runs no packed jobs, the only cause of RATE.
+      if (d.kind == Decision::Kind::RATE) continue;
       if (d.kind == Decision::Kind::STOP) {
         // Between rounds the core never preempts, so a lease is running only if a policy
         // stops a job mid-round; its leader ends it after the current iteration.

@@ -51,6 +51,8 @@ std::unique_ptr<Experiment> load_on_driver(const EmulationOptions& o,
     for (const Node& n : ex->cluster.nodes())
       ex->cluster.set_node_name(n.index, worker_hosts[n.first_gpu]);
   slowdown = slowdown_factors(ex->cluster, ex->catalog, parse_slowdowns(o.slowdowns));
+  // A worker rank runs one job at a time: policies see packing_allowed = false.
+  ex->scheduler.packing = false;
   return ex;
 }
 
@@ -82,6 +84,9 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
       outcome.experiment = load_on_driver(o, worker_hosts, slowdown);
       outcome.hosts = join(worker_hosts);
       policy = make_policy(o.experiment.policy, o.experiment.policy_params);
+      if (policy->may_pack())
+        std::cerr << "dlsched: note: emulate runs no packed jobs (one job per worker rank); "
+                  << "policy " << policy->name() << " runs with packing off\n";
       if (!o.out.empty()) {
         RunAttributes attrs = outcome.experiment->attributes("emulate");
         attrs["backend"] = o.backend;

@@ -38,6 +38,8 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& options) {
     throw InputError(fmt::format("--time-scale must be positive, got {}", options.time_scale));
   if (!(options.restore_delay >= 0))
     throw InputError(fmt::format("--restore-delay must be >= 0, got {}", options.restore_delay));
+  if (!(options.suspend_delay >= 0) || !std::isfinite(options.suspend_delay))
+    throw InputError(fmt::format("--suspend-delay must be >= 0, got {}", options.suspend_delay));
   for (const std::string& plugin : options.policy_plugins) load_policy_plugin(plugin);
   make_policy(options.policy, options.policy_params);  // unknown name or bad parameter: fail early
 
@@ -63,6 +65,7 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& options) {
 
   ex->scheduler.round_length = options.round_length * options.time_scale;
   ex->scheduler.restore_delay = options.restore_delay;
+  ex->scheduler.suspend_delay = options.suspend_delay;
   ex->scheduler.per_model_restore = options.per_model_restore;
   ex->scheduler.time_scale = options.time_scale;
   return ex;
@@ -82,6 +85,7 @@ std::map<std::string, std::string> Experiment::attributes(const std::string& mod
       {"policy_plugins", options.policy_plugins},
       {"round_length", options.round_length},
       {"restore_delay", options.restore_delay},
+      {"suspend_delay", options.suspend_delay},
       {"per_model_restore", options.per_model_restore},
       {"time_scale", options.time_scale},
       {"seed", options.seed},
@@ -102,6 +106,7 @@ std::map<std::string, std::string> Experiment::attributes(const std::string& mod
   a["round_length"] = fmt::format("{}", options.round_length);
   a["time_scale"] = fmt::format("{}", options.time_scale);
   a["restore_delay"] = fmt::format("{}", options.restore_delay);
+  a["suspend_delay"] = fmt::format("{}", options.suspend_delay);
   a["seed"] = std::to_string(options.seed);
   a["models"] = catalog.path();
   a["throughputs"] = options.throughputs_path;

@@ -31,6 +31,7 @@ struct ExperimentOptions {
   std::vector<std::string> policy_plugins;  ///< shared libraries loaded before the policy
   double round_length = 300;
   double restore_delay = 20;
+  double suspend_delay = 1;  ///< resume after a suspend (suspending policies: gandiva)
   bool per_model_restore = true;
   double time_scale = 1;
   std::uint64_t seed = 1;

@@ -35,6 +35,10 @@ struct JobView {
   double last_stop = -1;             ///< when its last run ended, -1 if never stopped
   double queued_since = 0;           ///< when it last started waiting (arrival or preemption)
   int rounds_scheduled = 0;          ///< scheduling decisions that gave it GPUs
+  long packed_with = -1;             ///< the job sharing its GPUs (Request::pack_with), or -1
+  double rate = 0;                   ///< current progress rate, trace iterations/s (0: waiting);
+                                     ///< measured in emulate, modelled in simulate
+  int nodes = 0;                     ///< nodes its GPUs span (0 when waiting)
 };
 
 /// Any GPU type will do.
@@ -45,6 +49,15 @@ struct Request {
   JobId job = 0;
   int gpus = 1;
   int gpu_type = ANY_GPU_TYPE;
+  /// Pack onto the GPUs of this job instead of taking free ones (-1: don't). The host must
+  /// hold or be granted (earlier in this answer) exactly `gpus` GPUs and have no other
+  /// partner, and the throughput table must have a co-location entry for the pair on the
+  /// host's GPU type; otherwise the request is skipped like one that does not fit. Packed
+  /// jobs progress at their co-located rates and take no GPUs from the free pool.
+  long pack_with = -1;
+  /// At a round boundary, move the running job to GPUs on fewer nodes if they are free once
+  /// every other grant is placed (a migration, charged the restore delay).
+  bool consolidate = false;
 };
 
 /// Everything a policy may read when it decides.
@@ -55,10 +68,12 @@ struct PolicyInput {
   const ClusterSpec* cluster = nullptr;
   const ThroughputModel* throughput = nullptr;
   double round_length = 0;
+  bool packing_allowed = false;  ///< may requests use pack_with? (off in emulate)
 };
 
 /// A policy's answer: requests in priority order. The core enforces, whatever the answer:
-/// a job is never split across GPU types; no GPU serves two jobs; non-preemptive policies
+/// a job is never split across GPU types; no GPU serves two jobs, except a packed pair with
+/// a co-location entry in the throughput table; non-preemptive policies
 /// never lose a running job; preemptions and resizes happen only at round boundaries; a job
 /// still restoring from a checkpoint keeps its GPUs until it iterates again; running jobs
 /// whose grant is unchanged keep their exact GPUs. The core serves them in order while GPUs
@@ -83,6 +98,13 @@ class Policy {
   virtual PolicyOutput schedule(const PolicyInput& input) = 0;
   /// Does the policy leave GPUs idle only when no waiting job fits? (Checked by tests.)
   virtual bool work_conserving() const { return true; }
+  /// Are this policy's preemptions suspends (GPU state parked in the server's host memory at
+  /// an iteration boundary, Gandiva §3.1) rather than checkpoints? A suspended job that
+  /// resumes on the nodes it left is charged the suspend delay, elsewhere the restore delay.
+  virtual bool suspends() const { return false; }
+  /// May this policy ask to pack jobs (Request::pack_with)? Drivers that cannot run packed
+  /// jobs (emulate) say so before the run; the policy then sees packing_allowed = false.
+  virtual bool may_pack() const { return false; }
 };
 
 }  // namespace dlsched

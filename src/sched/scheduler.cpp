@@ -37,6 +37,12 @@ double Scheduler::restore_delay(JobId job) const {
   return d * config_.time_scale;
 }
 
+bool Scheduler::can_pack(JobId a, JobId b, int type, int gpus) const {
+  const PlacementShape shape{type, gpus, throughput_.min_nodes(type, gpus)};
+  return a != b && throughput_.colocated_progress_rate(a, b, shape).has_value() &&
+         throughput_.colocated_progress_rate(b, a, shape).has_value();
+}
+
 double Scheduler::next_round_after(double t) const {
   const double k = std::floor(t / config_.round_length) + 1;
   return k * config_.round_length;
@@ -54,7 +60,8 @@ double Scheduler::iterations_done(JobId job, double t) const {
 double Scheduler::attained_gpu_seconds(JobId job, double t) const {
   const JobState& s = states_[job];
   double a = s.attained_gpu_seconds_closed;
-  if (s.status == JobState::Status::RUNNING) a += static_cast<double>(s.gpus.size()) * (t - s.last_start);
+  if (s.status == JobState::Status::RUNNING)
+    a += (s.packed_with >= 0 ? 0.5 : 1.0) * static_cast<double>(s.gpus.size()) * (t - s.share_since);
   return a;
 }
 
@@ -97,20 +104,66 @@ std::vector<Decision> Scheduler::handle(const Event& e) {
   return decide(e.time);
 }
 
+void Scheduler::close_accrual(double now, JobState& s) {
+  // A packed GPU serves two jobs: each is allocated half of it.
+  s.attained_gpu_seconds_closed +=
+      (s.packed_with >= 0 ? 0.5 : 1.0) * static_cast<double>(s.gpus.size()) * (now - s.share_since);
+  s.share_since = now;
+}
+
+int Scheduler::span_of(const std::vector<GpuId>& gpus) const {
+  int span = 0;
+  for (std::size_t i = 0; i < gpus.size(); ++i) {
+    const int node = cluster_.node_of(gpus[i]);
+    bool seen = false;
+    for (std::size_t k = 0; k < i && !seen; ++k) seen = cluster_.node_of(gpus[k]) == node;
+    span += seen ? 0 : 1;
+  }
+  return span;
+}
+
+double Scheduler::modelled_rate(JobId job) const {
+  const JobState& s = states_[job];
+  const PlacementShape shape{s.gpu_type, static_cast<int>(s.gpus.size()), span_of(s.gpus)};
+  if (s.packed_with < 0) return throughput_.progress_rate(job, shape);
+  const auto rate = throughput_.colocated_progress_rate(job, static_cast<JobId>(s.packed_with), shape);
+  DLSCHED_EXPECTS(rate.has_value(), fmt::format("jobs {} and {} packed without a co-location entry",
+                                                jobs_[job].id, jobs_[s.packed_with].id));
+  return *rate;
+}
+
+void Scheduler::rerate(double now, JobId job) {
+  JobState& s = states_[job];
+  s.progress_iterations = iterations_done(job, now);
+  s.progress_time = now;
+  s.progress_rate = modelled_rate(job);
+  rerated_.push_back(job);
+}
+
 void Scheduler::release(double now, JobId job, JobState::Status next) {
   JobState& s = states_[job];
   s.progress_iterations = iterations_done(job, now);
   s.progress_time = now;
   s.progress_rate = 0;
-  const double ran = now - s.last_start;
-  s.attained_gpu_seconds_closed += static_cast<double>(s.gpus.size()) * ran;
-  s.attained_seconds_closed += ran;
-  for (GpuId g : s.gpus) {
-    gpu_owner_[g] = -1;
-    ++free_per_node_[cluster_.node_of(g)];
+  close_accrual(now, s);
+  s.attained_seconds_closed += now - s.last_start;
+  if (s.packed_with >= 0) {
+    // Its partner keeps the GPUs and runs alone from now on.
+    const JobId partner = static_cast<JobId>(s.packed_with);
+    JobState& p = states_[partner];
+    close_accrual(now, p);
+    p.packed_with = -1;
+    s.packed_with = -1;
+    for (GpuId g : s.gpus) gpu_owner_[g] = partner;
+    rerate(now, partner);
+  } else {
+    for (GpuId g : s.gpus) {
+      gpu_owner_[g] = -1;
+      ++free_per_node_[cluster_.node_of(g)];
+    }
+    free_per_type_[s.gpu_type] += static_cast<int>(s.gpus.size());
+    busy_gpus_ -= static_cast<int>(s.gpus.size());
   }
-  free_per_type_[s.gpu_type] += static_cast<int>(s.gpus.size());
-  busy_gpus_ -= static_cast<int>(s.gpus.size());
   --running_count_;
   s.gpus.clear();
   s.gpu_type = -1;
@@ -121,33 +174,65 @@ void Scheduler::release(double now, JobId job, JobState::Status next) {
 void Scheduler::stop(double now, JobId job, std::vector<Decision>& out) {
   JobState& s = states_[job];
   Decision d{Decision::Kind::STOP, job, s.gpus, 0, true};
+  std::vector<int> nodes;
+  if (policy_.suspends())
+    for (GpuId g : s.gpus) nodes.push_back(cluster_.node_of(g));
   release(now, job, JobState::Status::WAITING);
   s.queued_since = now;
   s.ever_stopped = true;
   ++s.preemptions;
   ++waiting_;
+  // A suspend parks the GPU state in the host memory of the nodes it ran on.
+  s.suspended = policy_.suspends();
+  std::sort(nodes.begin(), nodes.end());
+  s.suspended_on = std::move(nodes);
   out.push_back(std::move(d));
 }
 
-void Scheduler::start(double now, JobId job, std::vector<GpuId> gpus, std::vector<Decision>& out) {
+void Scheduler::migrate(double now, JobId job, std::vector<GpuId> gpus, std::vector<Decision>& out) {
+  JobState& s = states_[job];
+  out.push_back(Decision{Decision::Kind::STOP, job, s.gpus, 0, true});
+  release(now, job, JobState::Status::WAITING);
+  ++waiting_;
+  // Its state moves to other nodes: a checkpoint-restore, not a suspend.
+  s.ever_stopped = true;
+  s.suspended = false;
+  s.suspended_on.clear();
+  ++s.migrations;
+  start(now, job, std::move(gpus), out);
+}
+
+void Scheduler::start(double now, JobId job, std::vector<GpuId> gpus, std::vector<Decision>& out,
+                      long partner) {
   JobState& s = states_[job];
   DLSCHED_EXPECTS(s.status == JobState::Status::WAITING,
                   fmt::format("job {} started while not waiting", jobs_[job].id));
   const int type = cluster_.type_of(gpus.front());
   std::vector<int> nodes;
   for (GpuId g : gpus) {
-    DLSCHED_EXPECTS(gpu_owner_[g] == -1,
-                    fmt::format("GPU {} given to job {} while job {} holds it", g, jobs_[job].id,
-                                gpu_owner_[g] < 0 ? "" : jobs_[gpu_owner_[g]].id));
     DLSCHED_EXPECTS(cluster_.type_of(g) == type, "a job's GPUs must share one type");
-    gpu_owner_[g] = job;
-    --free_per_node_[cluster_.node_of(g)];
     nodes.push_back(cluster_.node_of(g));
   }
   std::sort(nodes.begin(), nodes.end());
-  const int span = static_cast<int>(std::unique(nodes.begin(), nodes.end()) - nodes.begin());
-  free_per_type_[type] -= static_cast<int>(gpus.size());
-  busy_gpus_ += static_cast<int>(gpus.size());
+  if (partner < 0) {
+    for (GpuId g : gpus) {
+      DLSCHED_EXPECTS(gpu_owner_[g] == -1,
+                      fmt::format("GPU {} given to job {} while job {} holds it", g, jobs_[job].id,
+                                  gpu_owner_[g] < 0 ? "" : jobs_[gpu_owner_[g]].id));
+      gpu_owner_[g] = job;
+      --free_per_node_[cluster_.node_of(g)];
+    }
+    free_per_type_[type] -= static_cast<int>(gpus.size());
+    busy_gpus_ += static_cast<int>(gpus.size());
+  } else {
+    JobState& p = states_[partner];
+    DLSCHED_EXPECTS(p.status == JobState::Status::RUNNING && p.packed_with < 0 && p.gpus == gpus,
+                    fmt::format("job {} packed onto job {}, which is not running alone on those GPUs",
+                                jobs_[job].id, jobs_[partner].id));
+    close_accrual(now, p);
+    p.packed_with = job;
+    s.packed_with = partner;
+  }
   ++running_count_;
   --waiting_;
   s.status = JobState::Status::RUNNING;
@@ -155,11 +240,30 @@ void Scheduler::start(double now, JobId job, std::vector<GpuId> gpus, std::vecto
   s.gpus = gpus;
   if (s.first_start < 0) s.first_start = now;
   s.last_start = now;
-  s.resume_at = now + (s.ever_stopped ? restore_delay(job) : 0.0);
+  s.share_since = now;
+  double delay = 0;
+  if (s.ever_stopped) delay = s.suspended && nodes == s.suspended_on ? suspend_delay() : restore_delay(job);
+  s.suspended = false;
+  s.suspended_on.clear();
+  s.resume_at = now + delay;
   s.progress_time = now;
-  s.progress_rate = throughput_.progress_rate(
-      job, PlacementShape{type, static_cast<int>(gpus.size()), span});
+  s.progress_rate = modelled_rate(job);
+  if (partner >= 0) rerate(now, static_cast<JobId>(partner));
   out.push_back(Decision{Decision::Kind::START, job, std::move(gpus), s.resume_at, false});
+}
+
+std::vector<GpuId> Scheduler::place_on_nodes(int type, const std::vector<int>& nodes) const {
+  std::vector<GpuId> gpus;
+  for (std::size_t i = 0; i < nodes.size();) {
+    const int node = nodes[i];
+    std::size_t count = 0;
+    while (i < nodes.size() && nodes[i] == node) ++count, ++i;
+    const Node& n = cluster_.nodes()[node];
+    if (n.gpu_type != type || free_per_node_[node] < static_cast<int>(count)) return {};
+    for (GpuId g = n.first_gpu; g < n.first_gpu + n.num_gpus && count > 0; ++g)
+      if (gpu_owner_[g] == -1) gpus.push_back(g), --count;
+  }
+  return gpus;
 }
 
 JobView Scheduler::view(JobId job, double now) const {
@@ -186,17 +290,35 @@ JobView Scheduler::view(JobId job, double now) const {
   v.last_stop = s.last_stop;
   v.queued_since = s.queued_since;
   v.rounds_scheduled = s.rounds_scheduled;
+  v.packed_with = s.packed_with;
+  if (v.running) {
+    v.rate = s.progress_rate;
+    v.nodes = span_of(s.gpus);
+  }
   return v;
 }
 
+std::vector<Decision> Scheduler::with_rate_changes(std::vector<Decision> decisions) {
+  if (rerated_.empty()) return decisions;
+  std::sort(rerated_.begin(), rerated_.end());
+  rerated_.erase(std::unique(rerated_.begin(), rerated_.end()), rerated_.end());
+  for (JobId j : rerated_) {
+    const JobState& s = states_[j];
+    if (s.status == JobState::Status::RUNNING)
+      decisions.push_back(Decision{Decision::Kind::RATE, j, s.gpus, s.resume_at, false});
+  }
+  rerated_.clear();
+  return decisions;
+}
+
 std::vector<Decision> Scheduler::decide(double now) {
-  if (!changed_) return {};
+  if (!changed_) return with_rate_changes({});
   changed_ = false;
   const bool round = round_pending_;
   round_pending_ = false;
   std::erase_if(active_, [&](JobId j) { return states_[j].status == JobState::Status::DONE; });
   // Between rounds only free GPUs can be filled: nothing to do without both.
-  if (!round && (waiting_ == 0 || busy_gpus_ == cluster_.num_gpus())) return {};
+  if (!round && (waiting_ == 0 || busy_gpus_ == cluster_.num_gpus())) return with_rate_changes({});
   views_.clear();
   views_.reserve(active_.size());
   for (JobId j : active_) views_.push_back(view(j, now));
@@ -207,13 +329,14 @@ std::vector<Decision> Scheduler::decide(double now) {
   in.cluster = &cluster_;
   in.throughput = &throughput_;
   in.round_length = config_.round_length;
+  in.packing_allowed = config_.packing;
   ++decide_calls_;
   const PolicyOutput out = policy_.schedule(in);
   std::vector<Decision> decisions = apply(now, out, round && policy_.preemptive());
   if (round)
     for (JobId j : active_)
       if (states_[j].status == JobState::Status::RUNNING) ++states_[j].rounds_scheduled;
-  return decisions;
+  return with_rate_changes(std::move(decisions));
 }
 
 int Scheduler::choose_type(const Request& r, const std::vector<int>& capacity) const {
@@ -257,14 +380,24 @@ std::vector<GpuId> Scheduler::place(int type, int count) const {
   return gpus;
 }
 
+/// What one job is given in a pass.
+struct Scheduler::Grant {
+  JobId job;
+  int gpus;
+  int type;
+  long host = -1;            // packed onto this job's GPUs
+  bool consolidate = false;  // move to fewer nodes if possible
+  bool pinned = false;       // restoring: keeps what it has
+};
+
 std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool may_preempt) {
   std::vector<Decision> decisions;
-  struct Grant { JobId job; int gpus; int type; };
   std::vector<Grant> grants;
   std::vector<int> capacity = may_preempt ? std::vector<int>(cluster_.gpu_types().size()) : free_per_type_;
   if (may_preempt)
     for (int t = 0; t < static_cast<int>(capacity.size()); ++t) capacity[t] = cluster_.num_gpus_of_type(t);
   if (seen_.size() < jobs_.size()) seen_.assign(jobs_.size(), 0);
+  if (partnered_.size() < jobs_.size()) partnered_.assign(jobs_.size(), 0);
   ++pass_;
   if (may_preempt) {
     // A job still restoring from its checkpoint keeps its GPUs: stopping it would throw the
@@ -272,9 +405,12 @@ std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool
     for (JobId j : active_) {
       const JobState& s = states_[j];
       if (s.status != JobState::Status::RUNNING || s.resume_at < now) continue;
-      capacity[s.gpu_type] -= static_cast<int>(s.gpus.size());
-      grants.push_back(Grant{j, static_cast<int>(s.gpus.size()), s.gpu_type});
+      // A packed pair holds its GPUs once.
+      if (s.packed_with < 0 || seen_[s.packed_with] != pass_)
+        capacity[s.gpu_type] -= static_cast<int>(s.gpus.size());
+      grants.push_back(Grant{j, static_cast<int>(s.gpus.size()), s.gpu_type, -1, false, true});
       seen_[j] = pass_;
+      if (s.packed_with >= 0) partnered_[j] = pass_;  // only its current partner may stay
     }
   }
   const long pinned_pass = pass_;
@@ -290,55 +426,167 @@ std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool
     seen_[r.job] = pass_;
     if (r.gpus <= 0) continue;
     if (!may_preempt && s.status == JobState::Status::RUNNING) continue;  // keeps what it has
+    if (r.pack_with >= 0) {
+      DLSCHED_EXPECTS(config_.packing,
+                      fmt::format("policy {} asked to pack job {}, but this driver runs no packed "
+                                  "jobs", policy_.name(), jobs_[r.job].id));
+      const int type = pack_type(r, grants, pinned_pass, may_preempt);
+      if (type < 0) {
+        if (!out.backfill) break;
+        continue;
+      }
+      partnered_[r.job] = partnered_[r.pack_with] = pass_;
+      grants.push_back(Grant{r.job, r.gpus, type, r.pack_with});
+      continue;
+    }
     const int type = choose_type(r, capacity);
     if (type < 0) {
       if (!out.backfill) break;
       continue;
     }
     capacity[type] -= r.gpus;
-    grants.push_back(Grant{r.job, r.gpus, type});
+    grants.push_back(Grant{r.job, r.gpus, type, -1, r.consolidate});
   }
+  std::vector<JobId> to_consolidate;
   if (may_preempt) {
     // Running jobs keep their GPUs when their grant is unchanged; all others stop first.
     std::vector<char> keep(jobs_.size(), 0);
     for (const Grant& g : grants) {
       const JobState& s = states_[g.job];
-      if (s.status == JobState::Status::RUNNING && s.gpu_type == g.type &&
+      if (g.host < 0 && s.status == JobState::Status::RUNNING && s.gpu_type == g.type &&
           static_cast<int>(s.gpus.size()) == g.gpus)
-        keep[g.job] = 1;
+        keep[g.job] = 1 + g.pinned;
     }
+    // A packed pair granted both alone: the GPUs stay with their owner and the other moves,
+    // unless it is restoring.
+    for (const Grant& g : grants) {
+      const long p = states_[g.job].packed_with;
+      if (g.host >= 0 || !keep[g.job] || p < 0 || !keep[p] || keep[g.job] == 2) continue;
+      if (gpu_owner_[states_[g.job].gpus.front()] != static_cast<long>(g.job)) keep[g.job] = 0;
+    }
+    // A packed job stays when it is asked to stay packed with the same partner, kept alone.
+    for (const Grant& g : grants)
+      if (g.host >= 0 && states_[g.job].packed_with == g.host && keep[g.host]) keep[g.job] = 1;
+    for (const Grant& g : grants)
+      if (g.consolidate && keep[g.job] == 1) to_consolidate.push_back(g.job);
     for (JobId j : active_)
       if (states_[j].status == JobState::Status::RUNNING && !keep[j]) stop(now, j, decisions);
     std::erase_if(grants, [&](const Grant& g) { return keep[g.job] != 0; });
   }
-  // Large jobs first: they are the hardest to consolidate.
-  std::stable_sort(grants.begin(), grants.end(),
-                   [](const Grant& a, const Grant& b) { return a.gpus > b.gpus; });
-  for (const Grant& g : grants) start(now, g.job, place(g.type, g.gpus), decisions);
+  // Large jobs first: they are the hardest to consolidate. Packed jobs follow their hosts.
+  std::stable_sort(grants.begin(), grants.end(), [](const Grant& a, const Grant& b) {
+    if ((a.host >= 0) != (b.host >= 0)) return a.host < 0;
+    return a.gpus > b.gpus;
+  });
+  for (const Grant& g : grants) {
+    const JobState& s = states_[g.job];
+    if (g.host >= 0) {
+      const JobState& h = states_[g.host];
+      // The host may have kept its partner (a restoring pair): then this job waits.
+      if (h.status == JobState::Status::RUNNING && h.packed_with < 0)
+        start(now, g.job, h.gpus, decisions, g.host);
+      continue;
+    }
+    std::vector<GpuId> gpus;
+    if (s.suspended && static_cast<int>(s.suspended_on.size()) == g.gpus)
+      gpus = place_on_nodes(g.type, s.suspended_on);  // a cheap resume
+    if (gpus.empty()) gpus = place(g.type, g.gpus);
+    start(now, g.job, std::move(gpus), decisions);
+  }
+  for (JobId j : to_consolidate) consolidate(now, j, decisions);
   return decisions;
 }
 
+int Scheduler::pack_type(const Request& r, const std::vector<Grant>& grants, long pinned_pass,
+                         bool may_preempt) const {
+  DLSCHED_EXPECTS(r.pack_with < static_cast<long>(jobs_.size()) && r.pack_with != static_cast<long>(r.job),
+                  fmt::format("policy {} packed job {} with job number {}", policy_.name(),
+                              jobs_[r.job].id, r.pack_with));
+  const JobId host = static_cast<JobId>(r.pack_with);
+  const JobState& h = states_[host];
+  // The host's grant in this call (it holds or is given exactly r.gpus GPUs, alone).
+  int type = -1;
+  for (const Grant& g : grants)
+    if (g.job == host) {
+      if (g.host < 0 && g.gpus == r.gpus) type = g.type;
+      break;
+    }
+  if (!may_preempt && h.status == JobState::Status::RUNNING && h.packed_with < 0 &&
+      static_cast<int>(h.gpus.size()) == r.gpus)
+    type = h.gpu_type;  // between rounds running jobs keep their GPUs
+  if (type < 0) return -1;
+  // One partner per job; a restoring pair keeps its own.
+  const bool same_pair = states_[r.job].packed_with == r.pack_with;
+  if ((partnered_[host] == pass_ || partnered_[host] == pinned_pass) && !same_pair) return -1;
+  if (!can_pack(r.job, host, type, r.gpus)) return -1;
+  return type;
+}
+
+void Scheduler::consolidate(double now, JobId job, std::vector<Decision>& out) {
+  const JobState& s = states_[job];
+  if (s.status != JobState::Status::RUNNING || s.packed_with >= 0) return;
+  const int span = span_of(s.gpus);
+  if (span <= throughput_.min_nodes(s.gpu_type, static_cast<int>(s.gpus.size()))) return;
+  // Where would it go if its own GPUs were free too?
+  for (GpuId g : s.gpus) {
+    gpu_owner_[g] = -1;
+    ++free_per_node_[cluster_.node_of(g)];
+  }
+  std::vector<GpuId> there = place(s.gpu_type, static_cast<int>(s.gpus.size()));
+  for (GpuId g : s.gpus) {
+    gpu_owner_[g] = job;
+    --free_per_node_[cluster_.node_of(g)];
+  }
+  if (span_of(there) < span) migrate(now, job, std::move(there), out);
+}
+
 std::string Scheduler::check_invariants() const {
-  std::vector<long> owner(cluster_.num_gpus(), -1);
+  // Each GPU serves at most one job, or exactly two that are packed together with a
+  // co-location entry for the pair.
+  const int n = cluster_.num_gpus();
+  std::vector<long> first(n, -1), second(n, -1);
   int busy = 0;
   for (JobId j = 0; j < states_.size(); ++j) {
     const JobState& s = states_[j];
     if (s.status != JobState::Status::RUNNING) {
       if (!s.gpus.empty()) return fmt::format("job {} holds GPUs while not running", jobs_[j].id);
+      if (s.packed_with >= 0) return fmt::format("job {} is packed while not running", jobs_[j].id);
       continue;
     }
     for (GpuId g : s.gpus) {
-      if (owner[g] != -1)
-        return fmt::format("GPU {} double-booked by jobs {} and {}", g, jobs_[owner[g]].id, jobs_[j].id);
-      owner[g] = j;
-      ++busy;
+      if (first[g] == -1) {
+        first[g] = j;
+        ++busy;
+      } else if (second[g] == -1) {
+        second[g] = j;
+      } else {
+        return fmt::format("GPU {} serves three jobs: {}, {} and {}", g, jobs_[first[g]].id,
+                           jobs_[second[g]].id, jobs_[j].id);
+      }
+    }
+    if (s.packed_with >= 0) {
+      const JobState& p = states_[s.packed_with];
+      if (p.status != JobState::Status::RUNNING || p.packed_with != static_cast<long>(j) ||
+          p.gpus != s.gpus)
+        return fmt::format("job {} is packed with job {}, but they do not share the same GPUs",
+                           jobs_[j].id, jobs_[s.packed_with].id);
+      if (!can_pack(j, static_cast<JobId>(s.packed_with), s.gpu_type, static_cast<int>(s.gpus.size())))
+        return fmt::format("jobs {} and {} are packed without a co-location entry", jobs_[j].id,
+                           jobs_[s.packed_with].id);
     }
   }
-  if (owner != gpu_owner_) return "GPU map disagrees with job states";
+  for (GpuId g = 0; g < n; ++g) {
+    if (second[g] != -1 && states_[first[g]].packed_with != second[g])
+      return fmt::format("GPU {} double-booked by jobs {} and {}", g, jobs_[first[g]].id,
+                         jobs_[second[g]].id);
+    if ((first[g] == -1) != (gpu_owner_[g] == -1) ||
+        (gpu_owner_[g] != first[g] && gpu_owner_[g] != second[g]))
+      return "GPU map disagrees with job states";
+  }
   if (busy != busy_gpus_) return fmt::format("busy GPU count {} != {}", busy_gpus_, busy);
   std::vector<int> free_type(cluster_.gpu_types().size(), 0);
   for (GpuId g = 0; g < cluster_.num_gpus(); ++g)
-    if (owner[g] == -1) ++free_type[cluster_.type_of(g)];
+    if (first[g] == -1) ++free_type[cluster_.type_of(g)];
   if (free_type != free_per_type_) return "free GPU count per type is stale";
   const int most_free = *std::max_element(free_type.begin(), free_type.end());
   for (JobId j : active_) {

@@ -18,6 +18,8 @@ struct SchedulerConfig {
   double restore_delay = 20;       ///< checkpoint + restore seconds charged on each restart
   bool per_model_restore = true;   ///< use the catalog's restore_seconds where a model has one
   double time_scale = 1;           ///< the restore delay is charged scaled like everything else
+  double suspend_delay = 1;        ///< seconds to resume a suspended job on the nodes it left
+  bool packing = true;             ///< may policies pack two jobs on one GPU? (emulate: no)
 };
 
 /// Something that happened, with the time it happened.
@@ -30,9 +32,10 @@ struct Event {
   double rate = 0;             ///< PROGRESS: current iterations per second (0 if unknown)
 };
 
-/// A change the driver must carry out.
+/// A change the driver must carry out. RATE: a running job's progress rate changed at the
+/// decision time because a packing partner joined or left it; its GPUs are unchanged.
 struct Decision {
-  enum class Kind { START, STOP };
+  enum class Kind { START, STOP, RATE };
   Kind kind = Kind::START;
   JobId job = 0;
   std::vector<GpuId> gpus;  ///< START: the GPUs; STOP: the GPUs it gives back
@@ -60,6 +63,11 @@ struct JobState {
   double progress_time = 0;
   double progress_rate = 0;
   bool ever_stopped = false;
+  long packed_with = -1;           // the job sharing its GPUs, or -1
+  double share_since = 0;          // start of the GPU-second accrual at the current share
+  bool suspended = false;          // last stop was a suspend: state parked on suspended_on
+  std::vector<int> suspended_on;   // node of each GPU it was suspended on, sorted
+  int migrations = 0;
 };
 
 /// The one scheduler both drivers use. It owns the job states and the GPU map, asks the
@@ -85,7 +93,7 @@ class Scheduler {
   double attained_gpu_seconds(JobId job, double t) const;
 
   const JobState& state(JobId job) const { return states_[job]; }
-  /// GPU -> job running on it, or -1.
+  /// GPU -> job running on it (one of the two when packed), or -1.
   const std::vector<long>& gpu_owner() const { return gpu_owner_; }
   std::size_t active_jobs() const { return active_.size(); }
   std::size_t running_jobs() const { return running_count_; }
@@ -95,6 +103,10 @@ class Scheduler {
   const Policy& policy() const { return policy_; }
   /// Restore delay charged when `job` restarts.
   double restore_delay(JobId job) const;
+  /// Delay charged when a suspended job resumes on the nodes it was suspended on.
+  double suspend_delay() const { return config_.suspend_delay * config_.time_scale; }
+  /// Can `a` and `b` share GPUs of `type` at `gpus` each (co-location entries for the pair)?
+  bool can_pack(JobId a, JobId b, int type, int gpus) const;
   /// Checks the core's invariants (GPU map consistent with job states, no GPU double-booked,
   /// and, for work-conserving policies, no waiting job that fits in the idle GPUs). Returns
   /// a description of the first violation, or an empty string.
@@ -103,11 +115,32 @@ class Scheduler {
   long decisions_made() const { return decide_calls_; }
 
  private:
+  struct Grant;
   std::vector<Decision> apply(double now, const PolicyOutput& out, bool may_preempt);
+  /// The GPU type a packing request can be served on in this call, or -1 when it cannot.
+  int pack_type(const Request& r, const std::vector<Grant>& grants, long pinned_pass,
+                bool may_preempt) const;
+  /// Migrates a running job to fewer nodes if free GPUs allow it.
+  void consolidate(double now, JobId job, std::vector<Decision>& out);
+  /// Appends a RATE decision for every running job whose rate changed since the last call.
+  std::vector<Decision> with_rate_changes(std::vector<Decision> decisions);
   /// Gives back a running job's GPUs and closes its run segment.
   void release(double now, JobId job, JobState::Status next);
   void stop(double now, JobId job, std::vector<Decision>& out);
-  void start(double now, JobId job, std::vector<GpuId> gpus, std::vector<Decision>& out);
+  void start(double now, JobId job, std::vector<GpuId> gpus, std::vector<Decision>& out,
+             long partner = -1);
+  /// Moves a running job to `gpus` (stop and start, charged the restore delay).
+  void migrate(double now, JobId job, std::vector<GpuId> gpus, std::vector<Decision>& out);
+  /// Closes the GPU-second accrual at the current share (packing halves it).
+  void close_accrual(double now, JobState& s);
+  /// Number of distinct nodes the GPUs sit on.
+  int span_of(const std::vector<GpuId>& gpus) const;
+  /// The modelled progress rate of a running job on its GPUs, packed or alone.
+  double modelled_rate(JobId job) const;
+  /// Records a running job's new rate from `now` on; decide() reports it as a RATE decision.
+  void rerate(double now, JobId job);
+  /// GPUs on exactly the nodes (with multiplicity) a suspended job left, if free.
+  std::vector<GpuId> place_on_nodes(int type, const std::vector<int>& nodes) const;
   int choose_type(const Request& r, const std::vector<int>& capacity) const;
   std::vector<GpuId> place(int type, int count) const;
   JobView view(JobId job, double now) const;
@@ -133,6 +166,8 @@ class Scheduler {
   std::size_t waiting_ = 0;
   std::vector<long> seen_;  // pass number in which a job was last ranked
   long pass_ = 0;
+  std::vector<JobId> rerated_;  // running jobs whose rate changed since the last decide
+  std::vector<long> partnered_;  // pass number in which a job got a packing partner
 };
 
 }  // namespace dlsched

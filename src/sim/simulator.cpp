@@ -61,6 +61,7 @@ class Simulation {
         check_(opt.check_invariants),
         segment_(jobs_.size(), 0),
         segment_start_iters_(jobs_.size(), 0),
+        segment_start_time_(jobs_.size(), 0),
         compute_s_(jobs_.size(), 0),
         comm_s_(jobs_.size(), 0) {}
 
@@ -119,7 +120,8 @@ class Simulation {
   /// Closes the job's current run segment: one /progress row, modelled compute/comm split.
   void close_segment(double now, JobId job, const std::vector<GpuId>& gpus, double iters_now) {
     const JobState& s = sched_.state(job);
-    const double busy = std::max(0.0, now - std::max(s.last_start, s.resume_at));
+    const double from = segment_start_time_[job];
+    const double busy = std::max(0.0, now - std::max(from, s.resume_at));
     const double iters = iters_now - segment_start_iters_[job];
     const int type = ex_.cluster.type_of(gpus.front());
     const double compute = tp_.analytic_compute_time(tp_.model_of(job), tp_.per_worker_batch(job), type);
@@ -128,8 +130,8 @@ class Simulation {
     const double compute_share = total > 0 ? compute / total : 1.0;
     compute_s_[job] += busy * compute_share;
     comm_s_[job] += busy * (1 - compute_share);
-    sink_.progress(ProgressRecord{s.last_start, now, job,
-                                  static_cast<std::int64_t>(s.last_start / ex_.scheduler.round_length),
+    sink_.progress(ProgressRecord{from, now, job,
+                                  static_cast<std::int64_t>(from / ex_.scheduler.round_length),
                                   iters, busy, busy * compute_share, busy * (1 - compute_share),
                                   static_cast<std::int32_t>(gpus.size())});
   }
@@ -151,10 +153,16 @@ class Simulation {
       return;
     }
     const JobState& s = sched_.state(d.job);
+    if (d.kind == Decision::Kind::RATE) {
+      // A packing partner came or went: the row so far ran at the old rate.
+      if (now > segment_start_time_[d.job]) close_segment(now, d.job, d.gpus, s.progress_iterations);
+    } else {
+      allocation_rows(now, d.job, d.gpus, 1);
+    }
     segment_start_iters_[d.job] = s.progress_iterations;
-    allocation_rows(now, d.job, d.gpus, 1);
+    segment_start_time_[d.job] = now;
     const double remaining = jobs_[d.job].iterations - s.progress_iterations;
-    const double finish = d.resume_at + remaining / s.progress_rate;
+    const double finish = std::max(now, d.resume_at) + remaining / s.progress_rate;
     completions_.push(Completion{finish, d.job, segment_[d.job]});
   }
 
@@ -180,6 +188,7 @@ class Simulation {
   std::priority_queue<Completion, std::vector<Completion>, std::greater<>> completions_;
   std::vector<std::uint64_t> segment_;
   std::vector<double> segment_start_iters_;
+  std::vector<double> segment_start_time_;  // a run segment ends at a stop or a rate change
   std::vector<double> compute_s_;
   std::vector<double> comm_s_;
   std::vector<JobRecord> records_;

@@ -80,6 +80,8 @@ TEST(CliErrors, UnknownPolicyAndBadKnobs) {
   expect_input_error(run(simulate_args(trace, out, "--policy nope")), "unknown policy 'nope'", out);
   expect_input_error(run(simulate_args(trace, out, "--round-length 0")), "--round-length", out);
   expect_input_error(run(simulate_args(trace, out, "--time-scale -1")), "--time-scale", out);
+  expect_input_error(run(simulate_args(trace, out, "--policy gandiva --suspend-delay -1")),
+                     "--suspend-delay must be >= 0", out);
 }
 
 TEST(CliErrors, MissingTraceFile) {

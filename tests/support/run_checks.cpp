@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
-#include <map>
 
 namespace dlsched::test {
 
@@ -21,8 +21,8 @@ void expect_run_invariants(const Experiment& ex, const MemorySink& rows) {
   }
   for (std::size_t j = 0; j < jobs.size(); ++j) EXPECT_EQ(seen[j], 1) << "job " << jobs[j].id;
 
-  std::vector<long> owner(ex.cluster.num_gpus(), -1);
-  std::map<JobId, int> held;
+  // A GPU serves one job at a time, or two packed ones with a co-location entry for the pair.
+  std::vector<std::vector<JobId>> owners(ex.cluster.num_gpus());
   double last_time = -1;
   for (const AllocationRecord& a : rows.allocations) {
     ASSERT_GE(a.time, last_time) << "allocation rows out of time order";
@@ -30,18 +30,27 @@ void expect_run_invariants(const Experiment& ex, const MemorySink& rows) {
     ASSERT_GE(a.gpu, 0);
     ASSERT_LT(a.gpu, ex.cluster.num_gpus());
     EXPECT_EQ(a.node, ex.cluster.node_of(a.gpu));
+    auto& on = owners[a.gpu];
     if (a.event == 1) {
-      ASSERT_EQ(owner[a.gpu], -1) << "GPU " << a.gpu << " double-booked at t=" << a.time;
       EXPECT_GE(a.time, jobs[a.job].submit_time);
-      owner[a.gpu] = a.job;
-      ++held[a.job];
+      if (!on.empty()) {
+        ASSERT_EQ(on.size(), 1u) << "GPU " << a.gpu << " serves three jobs at t=" << a.time;
+        const JobId other = on.front();
+        const int gpus = jobs[a.job].num_gpus;
+        const PlacementShape shape{ex.cluster.type_of(a.gpu), gpus, 1};
+        ASSERT_TRUE(ex.throughput->colocated_progress_rate(a.job, other, shape) &&
+                    ex.throughput->colocated_progress_rate(other, a.job, shape))
+            << "GPU " << a.gpu << " double-booked at t=" << a.time << " by jobs " << other
+            << " and " << a.job << " without a co-location entry";
+      }
+      on.push_back(a.job);
     } else {
-      ASSERT_EQ(owner[a.gpu], static_cast<long>(a.job)) << "GPU " << a.gpu << " freed by a non-owner";
-      owner[a.gpu] = -1;
-      --held[a.job];
+      const auto it = std::find(on.begin(), on.end(), a.job);
+      ASSERT_NE(it, on.end()) << "GPU " << a.gpu << " freed by a non-owner";
+      on.erase(it);
     }
   }
-  for (long o : owner) EXPECT_EQ(o, -1) << "a GPU is still held at the end";
+  for (const auto& on : owners) EXPECT_TRUE(on.empty()) << "a GPU is still held at the end";
 
   std::vector<double> work(jobs.size(), 0);
   for (const ProgressRecord& p : rows.progress_rows) work[p.job] += p.iterations;
