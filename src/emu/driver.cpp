@@ -167,6 +167,10 @@ class Driver {
     }
     const bool at_boundary = boundary_ && !lease_due_by(boundary_time_);
     if (!at_boundary && !leases_.empty() && stop_signals_received() < 2) return false;
+    if (!at_boundary && !leases_.empty())
+      std::cerr << fmt::format("dlsched: another signal at t={:.3f} s: stopping {} leases after "
+                               "their current iteration\n",
+                               now, leases_.size());
     draining_ = true;
     for (const auto& [id, l] : leases_) channel_.send(l.members.front(), StopMsg{id});
     return true;

@@ -2,7 +2,9 @@
 # A time limit under a real launcher: start `LAUNCHER dlsched emulate ...` in the background,
 # send SIGNAL to the launcher after DELAY seconds, expect a checkpoint in the results file and
 # exit status EXPECT (75; "nonzero" where the launcher reports its own status, as Open MPI's
-# mpirun does after SIGTERM); check the checkpoint against the rows written; check that a resume
+# mpirun does after SIGTERM); the first run already passes --resume, as a requeue script would,
+# and must start a new run since the file does not exist yet; check the checkpoint against the
+# rows written; check that a resume
 # with another policy is refused and leaves the file alone; resume and expect every job to
 # finish with exactly its iterations; resume once more and expect "finished, nothing to do".
 #   run_requeue_test.sh SIGNAL DELAY EXPECT OUT CHECKER LAUNCHER... -- EMULATE_ARGS...
@@ -21,7 +23,7 @@ run() { timeout -s KILL 90 "${launcher[@]}" "$@"; }
 
 rm -f "$out"
 log="$out.interrupted.log"
-"${launcher[@]}" "${args[@]}" -o "$out" >"$log" 2>&1 &
+"${launcher[@]}" "${args[@]}" -o "$out" --resume >"$log" 2>&1 &
 pid=$!
 sleep "$delay"
 kill -0 "$pid" 2>/dev/null || { cat "$log"; fail "the run ended before the signal; lengthen the trace"; }
@@ -44,6 +46,7 @@ if [ "$expect" = nonzero ]; then
 else
   [ "$rc" -eq "$expect" ] || fail "exit status $rc, expected $expect"
 fi
+grep -q "does not exist; starting a new run" "$log" || fail "--resume of a missing file did not start a new run"
 grep -q "checkpoint written to" "$log" || fail "rank 0 did not report a checkpoint"
 "$checker" "$out" --checkpointed || fail "the checkpointed file is inconsistent"
 
