@@ -95,7 +95,15 @@ ResumeFrom inspect_for_resume(const std::string& path, const RunAttributes& attr
   ResultsFile file = read_results(path);
   const std::string status = file.attributes.count("status") ? file.attributes.at("status") : "";
   if (file.checkpoint != "pending") {
-    if (status == "complete") return ResumeFrom::FINISHED_RUN;
+    if (status == "complete") {
+      // Finished, but only "nothing to do" if it is this experiment's file.
+      const std::string diff = identity_mismatch(checkpoint_identity(file.attributes), attributes);
+      if (!diff.empty())
+        throw InputError(fmt::format("{}: cannot resume: the file holds a finished run of another "
+                                     "experiment ({})",
+                                     path, diff));
+      return ResumeFrom::FINISHED_RUN;
+    }
     throw InputError(fmt::format(
         "{}: cannot resume: the file holds no checkpoint to continue from (status \"{}\"); the "
         "run that wrote it ended without one (crashed or was killed). Remove the file, or run "

@@ -30,12 +30,12 @@ std::string identity_mismatch(const RunAttributes& saved, const RunAttributes& r
     const auto it = now.find(key);
     const std::string other = it == now.end() ? "(not set)" : it->second;
     if (other != value)
-      return key + " differs: the checkpoint was made with " + key + " = " + value +
-             ", this run has " + key + " = " + other;
+      return key + " differs: the run in the file has " + key + " = " + value + ", this run has " +
+             key + " = " + other;
   }
   for (const auto& [key, value] : now)
     if (!saved.count(key))
-      return key + " differs: the checkpoint was made without " + key + ", this run has " + key +
+      return key + " differs: the run in the file has no " + key + ", this run has " + key +
              " = " + value;
   return {};
 }

@@ -42,7 +42,8 @@ struct RunCheckpoint {
 /// The root attributes that make up a run's identity for resuming.
 RunAttributes checkpoint_identity(const RunAttributes& run_attributes);
 
-/// "" if `resumed` may continue `saved`; otherwise what differs, naming the first field.
+/// "" if a run with root attributes `resumed` may continue one whose identity is `saved`;
+/// otherwise what differs, naming the first field.
 std::string identity_mismatch(const RunAttributes& saved, const RunAttributes& resumed);
 
 /// Reads the pending checkpoint of a results file; an InputError if it has none or it is

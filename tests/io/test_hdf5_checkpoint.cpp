@@ -197,8 +197,8 @@ TEST(CheckpointIdentity, AResumeWithOtherInputsIsRefusedNamingTheField) {
   RunAttributes other = run;
   other["round_length"] = "300";
   EXPECT_EQ(identity_mismatch(saved, other),
-            "round_length differs: the checkpoint was made with round_length = 360, this run "
-            "has round_length = 300");
+            "round_length differs: the run in the file has round_length = 360, this run has "
+            "round_length = 300");
   other = run;
   other["trace_sha256"] = "0000";
   EXPECT_EQ(identity_mismatch(saved, other).rfind("trace_sha256 differs", 0), 0u);
@@ -209,7 +209,7 @@ TEST(CheckpointIdentity, AResumeWithOtherInputsIsRefusedNamingTheField) {
   other = run;
   other.erase("comm_scale");
   EXPECT_EQ(identity_mismatch(saved, other),
-            "comm_scale differs: the checkpoint was made with comm_scale = 0.001, this run has "
+            "comm_scale differs: the run in the file has comm_scale = 0.001, this run has "
             "comm_scale = (not set)");
 }
 
