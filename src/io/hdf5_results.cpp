@@ -17,7 +17,8 @@
 namespace dlsched {
 namespace {
 
-using hdf5::Hid;
+// Rows, tables and attributes (hdf5_table.h).
+using namespace hdf5;
 
 // Fixed string widths in bytes (see docs/results.md). Longer values are truncated on write.
 constexpr std::size_t kJobIdBytes = 64;
@@ -28,8 +29,6 @@ constexpr std::size_t kGpuTypeBytes = 16;
 
 constexpr const char* kFormat = "dlsched-results";
 constexpr const char* kSchemaVersion = "1";
-
-using namespace hdf5;
 
 // The schema (docs/results.md describes every column).
 
