@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A time limit under a real launcher: start `LAUNCHER dlsched emulate ...` in the background,
-# send SIGNAL to the launcher after DELAY seconds, expect a checkpoint in the results file and
+# send SIGNAL to the launcher DELAY seconds after the results file appears (the run has started,
+# however slow the launch), expect a checkpoint in the results file and
 # exit status EXPECT (75; "nonzero" where the launcher reports its own status, as Open MPI's
 # mpirun does after SIGTERM); the first run already passes --resume, as a requeue script would,
 # and must start a new run since the file does not exist yet; check the checkpoint against the
@@ -25,6 +26,11 @@ rm -f "$out"
 log="$out.interrupted.log"
 "${launcher[@]}" "${args[@]}" -o "$out" --resume >"$log" 2>&1 &
 pid=$!
+tenths=0
+while [ ! -f "$out" ] && [ "$tenths" -lt 600 ] && kill -0 "$pid" 2>/dev/null; do
+  sleep 0.1
+  tenths=$((tenths + 1))
+done
 sleep "$delay"
 kill -0 "$pid" 2>/dev/null || { cat "$log"; fail "the run ended before the signal; lengthen the trace"; }
 kill -s "$signal" "$pid"
