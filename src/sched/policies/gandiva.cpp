@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "sched/policy_registry.h"
+#include "sched/policy_state.h"
 
 namespace dlsched {
 namespace {
@@ -199,6 +200,25 @@ class GandivaPolicy : public Policy {
     if (j.nodes <= fewest) return false;
     return tp.progress_rate(j.id, PlacementShape{type, j.current_gpus, fewest}) >
            tp.progress_rate(j.id, PlacementShape{type, j.current_gpus, j.nodes});
+  }
+
+  // Only the pairs found unprofitable outlive a call; the rest is rebuilt from the input.
+  std::string save_state() const override {
+    PolicyStateWriter w;
+    w.put(unprofitable_.size());
+    for (const auto& [a, b] : unprofitable_) w.put(a).put(b);
+    return w.str();
+  }
+  void restore_state(std::string_view state) override {
+    PolicyStateReader r(name(), state);
+    constexpr std::size_t kMaxPairs = std::size_t{1} << 40;
+    unprofitable_.clear();
+    for (std::size_t n = r.get_count(kMaxPairs); n > 0; --n) {
+      const auto a = static_cast<JobId>(r.get_int());
+      const auto b = static_cast<JobId>(r.get_int());
+      unprofitable_.emplace(a, b);
+    }
+    r.finish();
   }
 
   bool packing_;
