@@ -1,0 +1,38 @@
+# Helpers of the Slurm cases (sourced): checks of results files written by the batch scripts.
+# Environment: DLSCHED, DLSCHED_SOURCE_DIR, CHECKER (see run_slurm_test.sh).
+
+# Small gradients and sleep compute: a few ranks share two cores without distorting times.
+SLURM_CASE_EMULATE_ARGS=(--models "$DLSCHED_SOURCE_DIR/jobs/models.toml" --comm-scale 0.001
+  --round-length 1 --quiet)
+export DLSCHED DLSCHED_ROOT=$DLSCHED_SOURCE_DIR
+
+fail() {
+  echo "FAIL: $*"
+  exit 1
+}
+
+# Number of jobs (data rows) in a dlsched CSV trace.
+trace_jobs() { grep -cv -e '^job_id,' -e '^[[:space:]]*$' "$1"; }
+
+# A results file of a finished emulation: the checker's invariants (every job finished with
+# exactly its iterations, progress rows adding up to them, no GPU held twice) and one job row
+# per trace row.
+check_emulation() {
+  local out=$1 trace=$2 jobs
+  "$CHECKER" "$out" || fail "$out: results check failed"
+  jobs=$("$DLSCHED" report --format json "$out" |
+    /usr/bin/python3 -c 'import json,sys; r = json.load(sys.stdin)[0]; print(r["jobs"] if r["finished"] == r["jobs"] else -1)') ||
+    fail "dlsched report cannot read $out"
+  [ "$jobs" -eq "$(trace_jobs "$trace")" ] ||
+    fail "$out: $jobs finished jobs (-1: some unfinished), the trace has $(trace_jobs "$trace")"
+}
+
+# A root attribute of a results file equals the expected text.
+expect_attribute() {
+  local out=$1 name=$2 want=$3 got
+  got=$(/usr/bin/python3 -c 'import h5py,sys
+v = h5py.File(sys.argv[1], "r").attrs[sys.argv[2]]
+print(v.decode() if isinstance(v, bytes) else v)' "$out" "$name") ||
+    fail "$out: no attribute $name"
+  [ "$got" = "$want" ] || fail "$out: attribute $name is '$got', expected '$want'"
+}
