@@ -43,9 +43,9 @@ dlsched_job_backend() {
 }
 
 # Worker ranks per node: $WORKERS_PER_NODE, else the GPUs per node of the allocation
-# (--gpus-per-node=4 or =a100:4).
+# (--gpus-per-node=4 or =a100:4; with --gres=gpu:4, the GPUs of this node).
 dlsched_job_workers_per_node() {
-  local per_node=${WORKERS_PER_NODE:-${SLURM_GPUS_PER_NODE:-}}
+  local per_node=${WORKERS_PER_NODE:-${SLURM_GPUS_PER_NODE:-${SLURM_GPUS_ON_NODE:-}}}
   per_node=${per_node##*:}
   [[ "$per_node" =~ ^[1-9][0-9]*$ ]] ||
     dlsched_job_die "cannot tell how many workers per node: submit with --gpus-per-node=G" \

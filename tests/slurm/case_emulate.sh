@@ -17,6 +17,7 @@ log=results/e2e-emu_$jobid.out
 grep -q "2 workers + rank 0 on $(hostname -s), backend cpu" "$log" ||
   fail "the job log does not show 2 workers + rank 0 with the cpu backend"
 check_emulation "$out" "$trace"
+expect_trace_iterations "$out" "$trace"
 expect_attribute "$out" policy fifo
 expect_attribute "$out" backend cpu
 echo "PASS: job $jobid wrote $out"

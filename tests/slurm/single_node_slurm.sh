@@ -37,7 +37,8 @@ SlurmctldPort=$ctld_port
 SlurmdPort=$slurmd_port
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$dir/munge/munge.socket
+# cred_expire: how long a requeued job waits before it may start again (default 120 s).
+AuthInfo=socket=$dir/munge/munge.socket,cred_expire=10
 MpiDefault=pmix
 # No cgroup hierarchy is ours to manage in a container: track processes through /proc.
 ProctrackType=proctrack/linuxproc

@@ -36,3 +36,26 @@ print(v.decode() if isinstance(v, bytes) else v)' "$out" "$name") ||
     fail "$out: no attribute $name"
   [ "$got" = "$want" ] || fail "$out: attribute $name is '$got', expected '$want'"
 }
+
+# Every job of a dlsched CSV trace did exactly the trace's iterations, counted from the
+# results file's /progress rows (what the workers reported, round by round, across restarts).
+expect_trace_iterations() {
+  /usr/bin/python3 - "$1" "$2" << 'PY' || fail "$1: iterations differ from the trace $2"
+import csv, sys
+from collections import defaultdict
+import h5py
+out, trace = sys.argv[1], sys.argv[2]
+with open(trace) as f:
+    want = {row["job_id"]: int(row["iterations"]) for row in csv.DictReader(f)}
+with h5py.File(out, "r") as f:
+    jobs, progress = f["jobs"][()], f["progress"][()]
+name = {int(j["job"]): j["job_id"].decode() for j in jobs}
+done = defaultdict(float)
+for p in progress:
+    done[name[int(p["job"])]] += float(p["iterations"])
+bad = [f"{j}: {done.get(j, 0):g} of {n}" for j, n in want.items() if done.get(j, 0) != n]
+print(f"{len(progress)} progress rows; iterations per job as in the trace: {not bad}")
+if bad or set(done) != set(want):
+    sys.exit("iterations per job differ: " + ", ".join(bad))
+PY
+}
