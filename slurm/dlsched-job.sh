@@ -86,6 +86,13 @@ dlsched_job_default_out() {
   echo "${RESULTS:-${SLURM_SUBMIT_DIR:-.}/results}/${SLURM_JOB_NAME:-dlsched}_${id}.h5"
 }
 
+# Trap handler of dlsched_job_emulate: passes SIGNAL on to the step (srun forwards it to every
+# task), or keeps it for when the step has started. Uses the caller's `step` and `pending`.
+dlsched_job_on_signal() {
+  echo "dlsched-job: SIG$1 ($2): asking the run to checkpoint"
+  if [ -n "$step" ]; then kill -s "$1" "$step" 2> /dev/null; else pending=$1; fi
+}
+
 # Runs `dlsched emulate` over the allocation and handles the time limit:
 #   dlsched_job_emulate OUT dlsched-emulate-args...
 # Slurm sends SIGUSR1 to this script only (--signal=B:USR1@S); it is forwarded to the step
@@ -108,16 +115,18 @@ dlsched_job_emulate() {
   echo "dlsched-job: $((ntasks - 1)) workers + rank 0 on $SLURM_JOB_NODELIST, backend $backend," \
     "results $out"
 
+  # The traps are set before the step starts, so that an early signal is kept, not fatal.
+  local step="" pending="" status
+  trap 'dlsched_job_on_signal USR1 "time limit near"' USR1
+  trap 'dlsched_job_on_signal TERM "job ending"' TERM
   dlsched_job_srun "$hostfile" "$ntasks" "$binary" emulate --backend "$backend" \
     --out "$out" "${resume[@]}" "$@" &
-  local step=$! status
-  trap 'echo "dlsched-job: SIGUSR1 (time limit near): asking the run to checkpoint";
-        kill -USR1 $step 2> /dev/null' USR1
-  trap 'echo "dlsched-job: SIGTERM: asking the run to checkpoint"; kill -TERM $step 2> /dev/null' TERM
+  step=$!
+  [ -n "$pending" ] && kill -s "$pending" "$step" 2> /dev/null
   # `wait` returns early when a trapped signal arrives; wait again until the step is gone.
+  # (Written as an `if`: the batch scripts run under set -e.)
   while :; do
-    wait "$step"
-    status=$?
+    if wait "$step"; then status=0; else status=$?; fi
     kill -0 "$step" 2> /dev/null || break
   done
   trap - USR1 TERM
