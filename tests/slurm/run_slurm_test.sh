@@ -29,6 +29,7 @@ source "$here/single_node_slurm.sh"
 finish() {
   local status=$?
   trap - EXIT TERM INT HUP
+  [ -n "${case_pid:-}" ] && kill -TERM "$case_pid" 2> /dev/null
   slurm_cluster_stop
   if [ "$status" -ne 0 ] && [ "$status" -ne 77 ]; then
     for log in "$work"/slurm/log/*.log "$work"/run/results/*.out; do
@@ -47,7 +48,10 @@ srun --mpi=list 2>&1 | grep -q pmix ||
 
 mkdir -p "$work/run/results"
 cd "$work/run" || exit 1
-timeout --kill-after=10 "$limit" bash "$case_script"
+# In the background: `wait` returns when a signal arrives, so the traps run at once.
+timeout --kill-after=10 "$limit" bash "$case_script" &
+case_pid=$!
+wait "$case_pid"
 status=$?
 [ "$status" -eq 124 ] && echo "FAIL: the case did not finish within $limit s"
 exit "$status"

@@ -30,7 +30,8 @@ slurm_cluster_write_conf() {
   local dir=$1 host=$2 ctld_port=$3 slurmd_port=$4
   cat > "$dir/etc/slurm.conf" <<EOF
 ClusterName=dlschedtest
-SlurmctldHost=$host
+# Addresses given, so nothing depends on how (or whether) the host name resolves.
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 SlurmctldPort=$ctld_port
@@ -65,7 +66,7 @@ SlurmctldDebug=info
 SlurmdDebug=info
 PlugStackConfig=$dir/etc/plugstack.conf
 GresTypes=gpu
-NodeName=$host CPUs=$(nproc) Gres=gpu:$SLURM_TEST_GPUS_PER_NODE State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$(nproc) Gres=gpu:$SLURM_TEST_GPUS_PER_NODE State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
   mkdir -p "$dir/dev"
