@@ -21,7 +21,7 @@ CommandAction add_emulate_command(CLI::App& app);
 void add_experiment_options(CLI::App& command, ExperimentOptions& options,
                             std::vector<std::string>& policy_params);
 
-/// Exit codes.
+/// Exit codes (and dlsched::EXIT_CHECKPOINTED = 75 in core/error.h, used by emulate).
 inline constexpr int EXIT_INPUT_ERROR = 2;
 inline constexpr int EXIT_RUNTIME_ERROR = 1;
 

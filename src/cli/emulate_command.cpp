@@ -12,6 +12,7 @@
 #include "emu/backend.h"
 #include "emu/emulation.h"
 #include "emu/mpi_check.h"
+#include "emu/stop_signal.h"
 
 namespace dlsched::cli {
 namespace {
@@ -34,6 +35,9 @@ int run_emulate(EmulateArgs& a) {
   // Idle ranks sleep between probes; inside collectives Open MPI should yield rather than spin,
   // since many ranks share few cores. A value the user set wins.
   setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
+  // SIGTERM / SIGUSR1 (a time limit) checkpoint the run instead of killing it; installed
+  // before MPI_Init so one that arrives during start-up is kept too.
+  emu::install_stop_signal_handlers();
   int initialized = 0;
   DLSCHED_MPI_CHECK(MPI_Initialized(&initialized));
   if (!initialized) DLSCHED_MPI_CHECK(MPI_Init(nullptr, nullptr));
@@ -92,6 +96,9 @@ CommandAction add_emulate_command(CLI::App& app) {
          "--flush-interval", o.flush_interval,
          "write buffered rows to the file at most this often (wall seconds; 0: every round)")
       ->capture_default_str();
+  cmd->add_flag("--resume", o.resume,
+                "continue the run checkpointed in --out (after SIGTERM/SIGUSR1, exit 75); a "
+                "finished run is left alone, a missing file starts a new run");
   cmd->add_flag("-q,--quiet", args->quiet, "print nothing on success");
   return [cmd, args]() -> int {
     if (!cmd->parsed()) return -1;

@@ -6,6 +6,11 @@
 
 namespace dlsched {
 
+/// Exit status of `dlsched emulate` stopped by SIGTERM or SIGUSR1 (a time limit) after writing
+/// a checkpoint into its results file: run it again with --resume to continue. 75 is
+/// EX_TEMPFAIL of sysexits.h, "try again later". (1: runtime error, 2: bad input.)
+inline constexpr int EXIT_CHECKPOINTED = 75;
+
 /// Base of every error dlsched reports to a user.
 class Error : public std::runtime_error {
  public:

@@ -14,6 +14,7 @@
 #include "sim/job_rows.h"
 #include "emu/comm_cache.h"
 #include "emu/mpi_check.h"
+#include "emu/stop_signal.h"
 #include "emu/wall_clock.h"
 #include "sched/scheduler.h"
 
@@ -21,6 +22,10 @@ namespace dlsched::emu {
 namespace {
 
 constexpr double INF = std::numeric_limits<double>::infinity();
+
+/// /allocations event of a GPU given back because the whole run was checkpointed (a
+/// requeue), kept apart from 0, a policy's preemption.
+constexpr std::int8_t REQUEUE_EVENT = 3;
 
 /// One assignment of a job to its workers, from ASSIGN until every member has reported.
 struct Lease {
@@ -57,7 +62,7 @@ struct OpenRound {
 class Driver {
  public:
   Driver(const Experiment& ex, Policy& policy, Channel& channel, RecordSink& sink,
-         const DriverSettings& settings)
+         const DriverSettings& settings, const DriverResume* resume)
       : ex_(ex),
         jobs_(ex.trace.jobs),
         tp_(*ex.throughput),
@@ -77,11 +82,13 @@ class Driver {
     DLSCHED_EXPECTS(size - 1 == ex.cluster.num_gpus(),
                     fmt::format("{} worker ranks for {} GPUs", size - 1, ex.cluster.num_gpus()));
     workers_ = size - 1;
+    if (resume) restore(*resume);
   }
 
-  RunSummary run() {
+  DriveOutcome run() {
     const std::size_t n = jobs_.size();
     if (settings_.inject_bad_message) channel_.send_raw(1, encode_header_only(0xBEEF));
+    std::optional<RunCheckpoint> checkpoint;
     for (;;) {
       bool busy = false;
       while (auto raw = channel_.try_receive()) {
@@ -101,6 +108,19 @@ class Driver {
       if (!boundary_ && now >= next_tick_) {
         boundary_ = true;
         boundary_time_ = next_tick_;
+      }
+      // A stop signal: once the round is over (or at once, see begin_stop), no lease is issued
+      // and no decision made until every lease has reported; then the checkpoint.
+      if (settings_.stop_on_signal && stop_signals_received() > 0 &&
+          !(sched_.finished_jobs() == n && leases_.empty())) {
+        if (draining_ || begin_stop(now)) {
+          if (leases_.empty()) {
+            checkpoint = take_checkpoint(now);
+            break;
+          }
+          if (!busy) clock_.sleep_until(now + channel_.poll_seconds());
+          continue;
+        }
       }
       // Every lease due at the boundary ends there on its own; tick once they have all
       // reported, so the policy decides on exact progress. Arrivals and completions fill
@@ -124,13 +144,88 @@ class Driver {
     sink_.round_done();
     for (int r = 1; r <= workers_; ++r) channel_.send(r, ShutdownMsg{});
     channel_.flush();
-    RunSummary s = summarize_jobs(records_, ex_.cluster.num_gpus());
-    s.rounds = rounds_;
-    s.policy_calls = sched_.decisions_made();
-    return s;
+    DriveOutcome out;
+    out.summary = summarize_jobs(records_, ex_.cluster.num_gpus());
+    out.summary.rounds = rounds_;
+    out.summary.policy_calls = sched_.decisions_made();
+    out.checkpoint = std::move(checkpoint);
+    return out;
   }
 
  private:
+  /// A stop signal has arrived: decides whether the run stops now, and if so asks every lease
+  /// under way to end after its current iteration. It stops at the end of the round (once the
+  /// leases due at the boundary have all reported, before the tick), so the round is whole and
+  /// no lease is cut short; at once if nothing runs, or on a second signal.
+  bool begin_stop(double now) {
+    if (!stop_announced_) {
+      stop_announced_ = true;
+      std::cerr << fmt::format(
+          "dlsched: {} at t={:.3f} s: checkpointing at the next round boundary (a second "
+          "signal stops after the iterations under way)\n",
+          last_stop_signal(), now);
+    }
+    const bool at_boundary = boundary_ && !lease_due_by(boundary_time_);
+    if (!at_boundary && !leases_.empty() && stop_signals_received() < 2) return false;
+    draining_ = true;
+    for (const auto& [id, l] : leases_) channel_.send(l.members.front(), StopMsg{id});
+    return true;
+  }
+
+  /// Every lease has reported: stops every running job (a requeue, not a preemption), writes
+  /// the rows up to now and returns what a resumed run needs.
+  RunCheckpoint take_checkpoint(double now) {
+    for (JobId j = 0; j < jobs_.size(); ++j)
+      if (sched_.state(j).status == JobState::Status::RUNNING)
+        sched_.observe(Event{Event::Kind::PROGRESS, now, j, done_[j], rate_[j]});
+    for (const Decision& d : sched_.requeue_all(now)) {
+      allocation_rows(now, d.job, d.gpus, REQUEUE_EVENT);
+      deferred_[d.job].reset();
+    }
+    close_round();
+    RunCheckpoint c;
+    c.clock = now;
+    c.rounds = rounds_;
+    c.next_arrival = next_arrival_;
+    c.next_tick = next_tick_;
+    c.boundary_pending = boundary_;
+    c.boundary_time = boundary_time_;
+    c.last_lease = last_lease_;
+    c.signal = last_stop_signal();
+    c.scheduler = sched_.snapshot();
+    c.jobs.resize(jobs_.size());
+    for (JobId j = 0; j < jobs_.size(); ++j)
+      c.jobs[j] = JobProgressState{done_[j], rate_[j], compute_s_[j], comm_s_[j],
+                                   done_while_stopped_[j] != 0};
+    return c;
+  }
+
+  /// Continues from a checkpoint: every job is waiting (the checkpoint stopped them), so the
+  /// first decision restarts them, each paying its restore delay.
+  void restore(const DriverResume& r) {
+    const RunCheckpoint& c = r.checkpoint;
+    DLSCHED_EXPECTS(c.jobs.size() == jobs_.size() && c.next_arrival <= jobs_.size(),
+                    "checkpoint does not fit the trace");
+    sched_.restore(c.scheduler);
+    DLSCHED_EXPECTS(sched_.running_jobs() == 0, "a checkpoint of an emulation holds no running job");
+    clock_ = WallClock(c.clock);
+    next_arrival_ = c.next_arrival;
+    next_tick_ = c.next_tick;
+    boundary_ = c.boundary_pending;
+    boundary_time_ = c.boundary_time;
+    rounds_ = c.rounds;
+    last_lease_ = c.last_lease;
+    for (JobId j = 0; j < jobs_.size(); ++j) {
+      done_[j] = c.jobs[j].iterations_done;
+      rate_[j] = c.jobs[j].rate;
+      compute_s_[j] = c.jobs[j].compute_seconds;
+      comm_s_[j] = c.jobs[j].comm_seconds;
+      done_while_stopped_[j] = c.jobs[j].done_while_stopped ? 1 : 0;
+    }
+    records_ = r.finished_before;
+    want_decide_ = true;
+  }
+
   /// Is a lease whose deadline is at or before `t` still running?
   bool lease_due_by(double t) const {
     for (const auto& [id, l] : leases_)
@@ -337,7 +432,8 @@ class Driver {
     const bool running = sched_.state(l.job).status == JobState::Status::RUNNING;
     if (!finished) {
       sched_.observe(Event{Event::Kind::PROGRESS, now, l.job, done_[l.job], rate_[l.job]});
-      if (running && deferred_[l.job]) {
+      // While stopping for a checkpoint no lease starts; the checkpoint stops the job.
+      if (running && deferred_[l.job] && !draining_) {
         const Deferred d = *std::exchange(deferred_[l.job], std::nullopt);
         start(now, l.job, d.gpus, d.resume_at, d.boundary);
       }
@@ -390,6 +486,8 @@ class Driver {
   double boundary_time_ = 0;
   bool want_decide_ = false;
   bool warned_long_iterations_ = false;
+  bool stop_announced_ = false;  // a stop signal was seen and reported
+  bool draining_ = false;        // stopping: leases were asked to end, none is issued
   std::int64_t rounds_ = 0;
   std::optional<OpenRound> open_;
   std::uint64_t last_lease_ = 0;
@@ -434,9 +532,9 @@ IterationWork iteration_work(const Experiment& ex, JobId job, const PlacementSha
   return w;
 }
 
-RunSummary drive(const Experiment& ex, Policy& policy, Channel& channel, RecordSink& sink,
-                 const DriverSettings& settings) {
-  Driver d(ex, policy, channel, sink, settings);
+DriveOutcome drive(const Experiment& ex, Policy& policy, Channel& channel, RecordSink& sink,
+                   const DriverSettings& settings, const DriverResume* resume) {
+  Driver d(ex, policy, channel, sink, settings, resume);
   return d.run();
 }
 

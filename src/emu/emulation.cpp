@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "core/error.h"
 #include "emu/backend.h"
@@ -14,13 +17,19 @@
 #include "emu/mpi_check.h"
 #include "emu/worker.h"
 #include "io/hdf5_results.h"
+#include "io/run_checkpoint.h"
 
 namespace dlsched::emu {
 namespace {
 
 constexpr int HOST_CHARS = 256;
 
-enum SetupStatus : int { SETUP_OK = 0, SETUP_RUNTIME_ERROR = 1, SETUP_INPUT_ERROR = 2 };
+enum SetupStatus : int {
+  SETUP_OK = 0,
+  SETUP_RUNTIME_ERROR = 1,
+  SETUP_INPUT_ERROR = 2,
+  SETUP_ALREADY_FINISHED = 3,  // --resume of a run that had finished: nothing to do, exit 0
+};
 
 std::vector<std::string> gather_hosts(MPI_Comm world, int rank, int size) {
   char mine[HOST_CHARS] = {};
@@ -69,6 +78,39 @@ std::unique_ptr<Experiment> load_on_driver(const EmulationOptions& o,
   return ex;
 }
 
+/// What --resume finds in the results file.
+enum class ResumeFrom { NEW_RUN, CHECKPOINT, FINISHED_RUN };
+
+/// Decides what --resume does with `path`: a missing file is a new run (a requeued job can
+/// always pass --resume); a finished run needs nothing; a pending checkpoint is continued if it
+/// was made with the same inputs (else an InputError naming the field that differs); anything
+/// else cannot be continued.
+ResumeFrom inspect_for_resume(const std::string& path, const RunAttributes& attributes,
+                              std::optional<DriverResume>& resume) {
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    std::cerr << "dlsched: --resume: " << path << " does not exist; starting a new run\n";
+    return ResumeFrom::NEW_RUN;
+  }
+  ResultsFile file = read_results(path);
+  const std::string status = file.attributes.count("status") ? file.attributes.at("status") : "";
+  if (file.checkpoint != "pending") {
+    if (status == "complete") return ResumeFrom::FINISHED_RUN;
+    throw InputError(fmt::format(
+        "{}: cannot resume: the file holds no checkpoint to continue from (status \"{}\"); the "
+        "run that wrote it ended without one (crashed or was killed). Remove the file, or run "
+        "without --resume into another file",
+        path, status));
+  }
+  RunCheckpoint checkpoint = read_checkpoint(path);
+  if (const std::string diff = identity_mismatch(checkpoint.identity, attributes); !diff.empty())
+    throw InputError(fmt::format("{}: cannot resume: {}; resume with the arguments of the run "
+                                 "that wrote the checkpoint",
+                                 path, diff));
+  resume = DriverResume{std::move(checkpoint), std::move(file.jobs)};
+  return ResumeFrom::CHECKPOINT;
+}
+
 }  // namespace
 
 EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, RecordSink* extra) {
@@ -91,6 +133,8 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
   std::vector<double> slowdown;
   std::unique_ptr<Hdf5ResultsWriter> writer;
   std::unique_ptr<Policy> policy;
+  std::optional<DriverResume> resume;
+  RunAttributes identity;
   if (rank == 0) {
     try {
       const std::vector<std::string> worker_hosts(hosts.begin() + 1, hosts.end());
@@ -112,8 +156,27 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
           slow += fmt::format("{}{}={}", t ? "," : "", outcome.experiment->cluster.gpu_types()[t],
                               slowdown[t]);
         attrs["slowdowns"] = slow;
-        writer = std::make_unique<Hdf5ResultsWriter>(o.out, attrs, o.flush_interval);
-        writer->cluster(emulated_cluster_records(outcome.experiment->cluster, worker_hosts));
+        attrs["per_model_restore"] = o.experiment.per_model_restore ? "true" : "false";
+        identity = checkpoint_identity(attrs);
+        const ResumeFrom from = o.resume ? inspect_for_resume(o.out, attrs, resume)
+                                         : ResumeFrom::NEW_RUN;
+        if (from == ResumeFrom::FINISHED_RUN) {
+          std::cerr << "dlsched: --resume: " << o.out
+                    << " holds a finished run; nothing to resume\n";
+          status = SETUP_ALREADY_FINISHED;
+        } else if (from == ResumeFrom::CHECKPOINT) {
+          std::cerr << fmt::format(
+              "dlsched: resuming {} from its checkpoint at t={:.3f} s (round {}, {} of {} jobs "
+              "finished)\n",
+              o.out, resume->checkpoint.clock, resume->checkpoint.rounds,
+              resume->finished_before.size(), outcome.experiment->trace.jobs.size());
+          writer = Hdf5ResultsWriter::append_to(o.out, o.flush_interval);
+        } else {
+          writer = std::make_unique<Hdf5ResultsWriter>(o.out, attrs, o.flush_interval);
+          writer->cluster(emulated_cluster_records(outcome.experiment->cluster, worker_hosts));
+        }
+      } else if (o.resume) {
+        throw InputError("--resume needs --out: the results file of the run to continue");
       }
     } catch (const InputError& e) {
       std::cerr << "dlsched: error: " << e.what() << "\n";
@@ -125,7 +188,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
   }
   DLSCHED_MPI_CHECK(MPI_Bcast(&status, 1, MPI_INT, 0, world));
   if (status != SETUP_OK) {
-    outcome.exit_code = status;
+    outcome.exit_code = status == SETUP_ALREADY_FINISHED ? 0 : status;
     return outcome;
   }
 
@@ -146,13 +209,36 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
       TeeSink tee;
       if (writer) tee.sinks.push_back(writer.get());
       if (extra) tee.sinks.push_back(extra);
-      outcome.summary = drive(*outcome.experiment, *policy, channel, tee, s);
-      if (writer) writer->close();
+      DriveOutcome run = drive(*outcome.experiment, *policy, channel, tee, s,
+                               resume ? &*resume : nullptr);
+      outcome.summary = run.summary;
+      if (!run.checkpoint) {
+        if (writer) writer->close();
+      } else if (writer) {
+        run.checkpoint->identity = identity;
+        writer->close_checkpointed(*run.checkpoint);
+        std::cerr << fmt::format(
+            "dlsched: checkpoint written to {} at t={:.3f} s (round {}, {} of {} jobs finished); "
+            "exit {}: run again with --resume to continue\n",
+            o.out, run.checkpoint->clock, run.checkpoint->rounds,
+            std::count_if(run.checkpoint->scheduler.jobs.begin(),
+                          run.checkpoint->scheduler.jobs.end(),
+                          [](const JobState& j) { return j.status == JobState::Status::DONE; }),
+            outcome.experiment->trace.jobs.size(), EXIT_CHECKPOINTED);
+        outcome.exit_code = EXIT_CHECKPOINTED;
+      } else {
+        std::cerr << fmt::format("dlsched: error: stopped by {} before the run finished; without "
+                                 "--out there is no checkpoint to resume from\n",
+                                 run.checkpoint->signal);
+        outcome.exit_code = SETUP_RUNTIME_ERROR;
+      }
     } else {
       std::unique_ptr<Backend> backend = make_backend(o.backend);
       Worker worker(channel, data, *backend);
       worker.run();
     }
+    // Every rank leaves with rank 0's verdict, so any launcher reports the same status.
+    DLSCHED_MPI_CHECK(MPI_Bcast(&outcome.exit_code, 1, MPI_INT, 0, world));
   } catch (const std::exception& e) {
     // A rank that cannot go on may leave peers inside a collective: only an abort is sure
     // to end every rank. The message comes first so the user sees why.

@@ -29,18 +29,23 @@ struct EmulationOptions {
   std::vector<std::string> slowdowns;  ///< TYPE=FACTOR overrides
   double poll_ms = 1;                  ///< sleep between probes of an idle rank
   double flush_interval = 0;           ///< HDF5 flush at most this often (0: every round)
+  /// Continue the run checkpointed in `out`; a finished run is left alone (exit 0), a missing
+  /// file starts a new run.
+  bool resume = false;
 };
 
 /// What rank 0 has after a run (other ranks get only the exit code).
 struct EmulationOutcome {
-  int exit_code = 0;                       ///< 0 ok, 2 bad input (rank 0 printed why)
+  /// 0 ok (or nothing left to resume), 2 bad input (rank 0 printed why), EXIT_CHECKPOINTED
+  /// after a stop signal with a checkpoint in the results file, 1 stopped without one.
+  int exit_code = 0;
   std::unique_ptr<Experiment> experiment;  ///< rank 0 only
   RunSummary summary;                      ///< rank 0 only
   std::string hosts;                       ///< rank 0 only: worker hosts, comma separated
 };
 
-/// Runs an emulation over `world` (collective). Bad input is found on rank 0 before anything
-/// starts and returns exit code 2 on every rank; a failure while running (a worker error, a
+/// Runs an emulation over `world` (collective). Every rank returns the same exit code. Bad
+/// input is found on rank 0 before anything starts and returns exit code 2 on every rank; a failure while running (a worker error, a
 /// protocol error) is printed by rank 0, which then calls MPI_Abort so nothing hangs.
 /// `extra` (rank 0) also receives every row, e.g. a MemorySink for benchmarks.
 EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& options,

@@ -6,11 +6,16 @@
 
 namespace dlsched::emu {
 
-/// Seconds since construction on the monotonic clock.
+/// Seconds since construction on the monotonic clock, plus a starting value.
 class WallClock {
  public:
-  WallClock() : start_(std::chrono::steady_clock::now()) {}
-  /// Seconds since the clock was made.
+  /// A clock that reads `start_at` now: a resumed run goes on from its checkpoint's time, so
+  /// the wall time it spent stopped (requeued) is not experiment time.
+  explicit WallClock(double start_at = 0)
+      : start_(std::chrono::steady_clock::now() -
+               std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                   std::chrono::duration<double>(start_at))) {}
+  /// Seconds since the clock was made, plus its starting value.
   double now() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   }

@@ -52,6 +52,7 @@ class Hid {
 
 inline Hid file_handle(hid_t id) { return Hid(id, H5Fclose); }
 inline Hid dataset_handle(hid_t id) { return Hid(id, H5Dclose); }
+inline Hid group_handle(hid_t id) { return Hid(id, H5Gclose); }
 inline Hid dataspace_handle(hid_t id) { return Hid(id, H5Sclose); }
 inline Hid datatype_handle(hid_t id) { return Hid(id, H5Tclose); }
 inline Hid attribute_handle(hid_t id) { return Hid(id, H5Aclose); }

@@ -14,6 +14,8 @@ namespace dlsched {
 /// numbers are written in their shortest round-trip form.
 using RunAttributes = std::map<std::string, std::string>;
 
+struct RunCheckpoint;
+
 /// Writes one results file. Tables are 1-D compound datasets, chunked and extendible;
 /// rows are buffered and appended on flush(). The root attribute "status" is "running" until
 /// close() sets "complete", so a reader can tell a crashed run from a finished one.
@@ -40,8 +42,18 @@ class Hdf5ResultsWriter : public RecordSink {
   /// Flushes, marks the run complete and closes. Idempotent.
   void close();
 
+  /// Opens an existing results file to go on appending rows (a resumed run): status goes
+  /// back to "running" and a pending checkpoint is marked consumed at once, since the rows
+  /// written from now on make it stale. Throws Error if the file cannot be opened for writing.
+  static std::unique_ptr<Hdf5ResultsWriter> append_to(const std::string& path,
+                                                      double flush_interval_s = 0);
+  /// Flushes, writes `checkpoint` as the /checkpoint group (replacing an older one), sets
+  /// status "checkpointed" and closes. The writer cannot be used afterwards.
+  void close_checkpointed(const RunCheckpoint& checkpoint);
+
  private:
   struct Impl;
+  explicit Hdf5ResultsWriter(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
@@ -53,6 +65,9 @@ struct ResultsFile {
   std::vector<ProgressRecord> progress;
   std::vector<RoundRecord> rounds;
   std::vector<GpuRecord> cluster;
+  /// The /checkpoint group: "" none, "pending" (a run stopped there; --resume continues it) or
+  /// "consumed" (a resumed run went on from it).
+  std::string checkpoint;
 };
 
 /// Reads a results file; a missing, corrupt or non-dlsched file is an InputError naming it.

@@ -13,7 +13,8 @@
 /// Version of the policy interface (policy.h, policy_registry.h and the types they expose).
 /// Bumped whenever a change would break a compiled plugin; a plugin built against another
 /// version is refused instead of crashing.
-#define DLSCHED_POLICY_API_VERSION 1
+/// 2: Policy gained save_state() and restore_state() (checkpoint and resume).
+#define DLSCHED_POLICY_API_VERSION 2
 
 /// Defines the entry points of a plugin with one policy. The loader checks the version first
 /// and only then calls the registration function, so nothing of a mismatched plugin runs.

@@ -4,6 +4,8 @@
 
 #include <limits>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -83,6 +85,20 @@ class Policy {
   virtual PolicyOutput schedule(const PolicyInput& input) = 0;
   /// Does the policy leave GPUs idle only when no waiting job fits? (Checked by tests.)
   virtual bool work_conserving() const { return true; }
+
+  /// What the policy remembers between schedule() calls, for a checkpoint of the run
+  /// (sched/policy_state.h writes it). A policy that derives every answer from its input, or
+  /// keeps only caches it can rebuild from it, keeps the default: nothing to save. A policy
+  /// with memory (queues, shares received, learned estimates) must save all of it, or a
+  /// resumed run decides differently from an uninterrupted one.
+  virtual std::string save_state() const { return {}; }
+  /// Restores what save_state() returned, on a newly made policy before its first call.
+  /// Throws Error if `state` is not something this policy saved.
+  virtual void restore_state(std::string_view state) {
+    if (!state.empty())
+      throw std::runtime_error("policy " + std::string(name()) +
+                               " keeps no state, but the checkpoint holds some for it");
+  }
 };
 
 }  // namespace dlsched

@@ -60,6 +60,19 @@ struct JobState {
   double progress_time = 0;
   double progress_rate = 0;
   bool ever_stopped = false;
+  int requeues = 0;  // stops by a checkpoint of the whole run; not preemptions
+};
+
+/// Everything the core needs to go on exactly where it stopped (checkpoint and resume).
+/// Plain data: the results writer (src/io) stores it, the core never does I/O. What can be
+/// derived from the job states (GPU map, free GPUs, counters) is rebuilt on restore.
+struct SchedulerSnapshot {
+  std::vector<JobState> jobs;  ///< by JobId
+  std::vector<JobId> active;   ///< arrived and not done, in arrival order
+  bool round_pending = false;  ///< a ROUND_TICK was observed and not yet decided on
+  bool changed = false;        ///< something happened since the last decide()
+  long decide_calls = 0;
+  std::string policy_state;    ///< Policy::save_state()
 };
 
 /// The one scheduler both drivers use. It owns the job states and the GPU map, asks the
@@ -101,6 +114,19 @@ class Scheduler {
   std::string check_invariants() const;
   /// Number of policy invocations so far.
   long decisions_made() const { return decide_calls_; }
+
+  /// The core's and the policy's state, for a checkpoint (scheduler_snapshot.cpp).
+  SchedulerSnapshot snapshot() const;
+  /// Continues from `snapshot`, taken from a scheduler of the same jobs, cluster and policy;
+  /// fed the same events afterwards, this one decides exactly as that one would have. Call it
+  /// on a new scheduler before any event. Throws Error if the snapshot does not fit (other job
+  /// count, GPUs outside the cluster or held twice).
+  void restore(const SchedulerSnapshot& snapshot);
+  /// Stops every running job because the whole run is checkpointed (a time limit), not by a
+  /// policy decision: `requeues` counts it, `preemptions` does not, and the job pays its
+  /// restore delay when it starts again, as a requeued training job reloads its checkpoint.
+  /// Returns one STOP per job (preempted = false).
+  std::vector<Decision> requeue_all(double now);
 
  private:
   std::vector<Decision> apply(double now, const PolicyOutput& out, bool may_preempt);

@@ -23,6 +23,7 @@
 #include "sched/policies/gavel_lp.h"
 #include "sched/policies/gpu_plan.h"
 #include "sched/policy_registry.h"
+#include "sched/policy_state.h"
 
 namespace dlsched {
 namespace {
@@ -51,6 +52,44 @@ class GavelPolicy : public Policy {
     plan_.begin(in, in.round_boundary);
     rank(in);
     return plan_.take_output();
+  }
+
+  /// Time received per lane, the last solve (its jobs and X) and the round bookkeeping. The
+  /// throughput cache is rebuilt on demand: it depends only on the job and the GPU type.
+  std::string save_state() const override {
+    PolicyStateWriter w;
+    w.put(lanes_).put(rounds_since_solve_).put(last_now_).put(has_last_);
+    w.put(tracks_.size());
+    for (const Track& t : tracks_) {
+      w.put(t.row).put(t.time_on.size());
+      for (double v : t.time_on) w.put(v);
+    }
+    w.put(solved_ids_.size());
+    for (JobId id : solved_ids_) w.put(static_cast<std::int64_t>(id));
+    w.put(allocation_.num_types).put(allocation_.objective).put(allocation_.share.size());
+    for (double v : allocation_.share) w.put(v);
+    return w.str();
+  }
+  void restore_state(std::string_view state) override {
+    PolicyStateReader r(name_, state);
+    constexpr std::size_t kMax = std::size_t{1} << 32;
+    lanes_ = static_cast<int>(r.get_int());
+    rounds_since_solve_ = static_cast<int>(r.get_int());
+    last_now_ = r.get_double();
+    has_last_ = r.get_bool();
+    tracks_.resize(r.get_count(kMax));
+    for (Track& t : tracks_) {
+      t.row = static_cast<int>(r.get_int());
+      t.time_on.resize(r.get_count(1024));
+      for (double& v : t.time_on) v = r.get_double();
+    }
+    solved_ids_.resize(r.get_count(kMax));
+    for (JobId& id : solved_ids_) id = static_cast<JobId>(r.get_count(kMax));
+    allocation_.num_types = static_cast<int>(r.get_int());
+    allocation_.objective = r.get_double();
+    allocation_.share.resize(r.get_count(kMax));
+    for (double& v : allocation_.share) v = r.get_double();
+    r.finish();
   }
 
  private:

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sched/policy_registry.h"
+#include "sched/policy_state.h"
 
 namespace dlsched {
 namespace {
@@ -48,6 +49,58 @@ class DurationEstimator {
     }
     previous_.clear();
     for (const JobView& j : in.jobs) previous_.push_back(j.id);
+  }
+
+  /// Everything learned so far. Cached estimates are left out: they are recomputed from the
+  /// same means on demand.
+  void save(PolicyStateWriter& w) const {
+    w.put(call_).put(version_).put(jobs_.size());
+    for (const Known& k : jobs_) w.put(k.model).put(k.gpus).put(k.isolated).put(k.last_call);
+    w.put(previous_.size());
+    for (JobId id : previous_) w.put(static_cast<std::int64_t>(id));
+    std::vector<const std::string*> names(model_ids_.size());
+    for (const auto& [name, id] : model_ids_) names[id] = &name;
+    w.put(names.size());
+    for (const std::string* name : names) w.put_text(*name);
+    w.put(by_model_gpus_.size());
+    for (const auto& [key, m] : by_model_gpus_) w.put(key.first).put(key.second).put(m.sum).put(m.count);
+    w.put(by_model_.size());
+    for (const auto& [key, m] : by_model_) w.put(key).put(m.sum).put(m.count);
+    w.put(all_.sum).put(all_.count);
+  }
+  void restore(PolicyStateReader& r) {
+    constexpr std::size_t kMax = std::size_t{1} << 32;
+    call_ = static_cast<long>(r.get_int());
+    version_ = static_cast<long>(r.get_int());
+    jobs_.resize(r.get_count(kMax));
+    for (Known& k : jobs_) {
+      k.model = static_cast<int>(r.get_int());
+      k.gpus = static_cast<int>(r.get_int());
+      k.isolated = r.get_double();
+      k.last_call = static_cast<long>(r.get_int());
+      k.estimate_version = -1;
+    }
+    previous_.resize(r.get_count(kMax));
+    for (JobId& id : previous_) id = static_cast<JobId>(r.get_count(kMax));
+    model_ids_.clear();
+    const std::size_t models = r.get_count(kMax);
+    for (std::size_t i = 0; i < models; ++i) model_ids_.emplace(r.get_text(), static_cast<int>(i));
+    by_model_gpus_.clear();
+    for (std::size_t n = r.get_count(kMax); n > 0; --n) {
+      const int model = static_cast<int>(r.get_int());
+      const int gpus = static_cast<int>(r.get_int());
+      Mean& m = by_model_gpus_[{model, gpus}];
+      m.sum = r.get_double();
+      m.count = static_cast<long>(r.get_int());
+    }
+    by_model_.clear();
+    for (std::size_t n = r.get_count(kMax); n > 0; --n) {
+      Mean& m = by_model_[static_cast<int>(r.get_int())];
+      m.sum = r.get_double();
+      m.count = static_cast<long>(r.get_int());
+    }
+    all_.sum = r.get_double();
+    all_.count = static_cast<long>(r.get_int());
   }
 
   /// True once some job has finished: from then on every job has an estimate.
@@ -127,6 +180,17 @@ class EstimatedSjfPolicy : public Policy {
     out.ranked.reserve(keys_.size());
     for (const auto& [key, i] : keys_) out.ranked.push_back(Request{in.jobs[i].id, in.jobs[i].requested_gpus});
     return out;
+  }
+
+  std::string save_state() const override {
+    PolicyStateWriter w;
+    estimator_.save(w);
+    return w.str();
+  }
+  void restore_state(std::string_view state) override {
+    PolicyStateReader r(name(), state);
+    estimator_.restore(r);
+    r.finish();
   }
 
  private:

@@ -37,6 +37,7 @@
 
 #include "core/error.h"
 #include "sched/policy_registry.h"
+#include "sched/policy_state.h"
 
 namespace dlsched {
 namespace {
@@ -64,6 +65,22 @@ std::vector<double> parse_thresholds(const std::string& text) {
 class ServiceDistribution {
  public:
   void add(double service) { pending_.push_back(service); }
+
+  /// The samples folded in and those pending (when to fold depends on both).
+  void save(PolicyStateWriter& w) const {
+    w.put(sorted_.size());
+    for (double v : sorted_) w.put(v);
+    w.put(pending_.size());
+    for (double v : pending_) w.put(v);
+  }
+  void restore(PolicyStateReader& r, std::size_t limit) {
+    sorted_.resize(r.get_count(limit));
+    for (double& v : sorted_) v = r.get_double();
+    pending_.resize(r.get_count(limit));
+    for (double& v : pending_) v = r.get_double();
+    prefix_.assign(sorted_.size() + 1, 0.0);
+    for (std::size_t i = 0; i < sorted_.size(); ++i) prefix_[i + 1] = prefix_[i] + sorted_[i];
+  }
 
   /// Folds new samples in. Re-sorting costs O(n) per refresh, so with tens of thousands of
   /// jobs it is done once the new samples reach 1/64 of the known ones (exact for the first
@@ -145,6 +162,28 @@ class TiresiasPolicy : public Policy {
     out.ranked.reserve(keys_.size());
     for (const Key& k : keys_) out.ranked.push_back(Request{in.jobs[k.pos].id, in.jobs[k.pos].requested_gpus});
     return out;
+  }
+
+  /// Each job's queue and the bases its queue service counts from, and the service samples.
+  std::string save_state() const override {
+    PolicyStateWriter w;
+    w.put(jobs_.size());
+    for (const Track& t : jobs_) w.put(t.seen).put(t.queue).put(t.service_base).put(t.run_base);
+    service_.save(w);
+    return w.str();
+  }
+  void restore_state(std::string_view state) override {
+    PolicyStateReader r(name(), state);
+    constexpr std::size_t kMaxJobs = std::size_t{1} << 32;
+    jobs_.resize(r.get_count(kMaxJobs));
+    for (Track& t : jobs_) {
+      t.seen = r.get_bool();
+      t.queue = static_cast<int>(r.get_int());
+      t.service_base = r.get_double();
+      t.run_base = r.get_double();
+    }
+    service_.restore(r, kMaxJobs);
+    r.finish();
   }
 
  private:

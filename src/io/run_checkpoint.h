@@ -1,0 +1,52 @@
+// A checkpoint of an emulation run (time limit: signal, checkpoint, requeue, --resume): what
+// the results file's /checkpoint group holds (docs/results.md). Plain data; the HDF5 side is
+// in hdf5_checkpoint.cpp.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "io/hdf5_results.h"
+#include "sched/scheduler.h"
+
+namespace dlsched {
+
+/// What the driver keeps about a job beside the core: exact counts from worker reports.
+struct JobProgressState {
+  double iterations_done = 0;       ///< trace iterations completed
+  double rate = 0;                  ///< trace iterations per second in its last lease
+  double compute_seconds = 0;       ///< measured, per worker, summed over leases
+  double comm_seconds = 0;
+  bool done_while_stopped = false;  ///< finished in a lease the core had already preempted
+};
+
+/// Everything a resumed run needs to continue as if never interrupted.
+struct RunCheckpoint {
+  /// The inputs that must be the same on resume (trace SHA-256, policy, parameters, round
+  /// length, time scale, cluster, worker settings); see checkpoint_identity().
+  RunAttributes identity;
+  double clock = 0;              ///< experiment seconds at the checkpoint; the run goes on from here
+  std::int64_t rounds = 0;       ///< round ticks so far (the next /rounds row's index)
+  std::uint64_t next_arrival = 0;  ///< trace jobs whose arrival the core has seen
+  double next_tick = std::numeric_limits<double>::infinity();  ///< next round boundary
+  bool boundary_pending = false;  ///< a boundary was reached and not yet ticked
+  double boundary_time = 0;       ///< that boundary
+  std::uint64_t last_lease = 0;   ///< lease ids continue after this one
+  std::string signal;             ///< what asked for the checkpoint (SIGTERM, SIGUSR1)
+  SchedulerSnapshot scheduler;
+  std::vector<JobProgressState> jobs;  ///< by trace index
+};
+
+/// The root attributes that make up a run's identity for resuming.
+RunAttributes checkpoint_identity(const RunAttributes& run_attributes);
+
+/// "" if `resumed` may continue `saved`; otherwise what differs, naming the first field.
+std::string identity_mismatch(const RunAttributes& saved, const RunAttributes& resumed);
+
+/// Reads the pending checkpoint of a results file; an InputError if it has none or it is
+/// damaged. (read_results() says whether there is one: ResultsFile::checkpoint.)
+RunCheckpoint read_checkpoint(const std::string& path);
+
+}  // namespace dlsched
