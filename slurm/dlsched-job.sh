@@ -68,14 +68,15 @@ dlsched_job_rank_layout() {
   echo $((${#nodes[@]} * per_node + 1))
 }
 
-# srun of one MPI step with the layout above: dlsched_job_srun HOSTFILE NTASKS command...
+# The srun command line of one MPI step with the layout above, into the array DLSCHED_SRUN:
+#   dlsched_job_srun_command HOSTFILE NTASKS; "${DLSCHED_SRUN[@]}" command...
+# A command line rather than a function, so that `"${DLSCHED_SRUN[@]}" ... &` makes srun itself
+# the background process (env execs it) and a signal sent to $! reaches srun, not a subshell.
 # --overcommit lets rank 0 share node 0's CPUs with its workers; the allocation's
 # --ntasks-per-node (if any) is the job's shape, not this step's, so it is not passed on.
-dlsched_job_srun() {
-  local hostfile=$1 ntasks=$2
-  shift 2
-  SLURM_HOSTFILE=$hostfile env -u SLURM_NTASKS_PER_NODE \
-    srun --mpi=pmix --distribution=arbitrary --ntasks="$ntasks" --overcommit "$@"
+dlsched_job_srun_command() {
+  DLSCHED_SRUN=(env -u SLURM_NTASKS_PER_NODE "SLURM_HOSTFILE=$1"
+    srun --mpi=pmix --distribution=arbitrary "--ntasks=$2" --overcommit)
 }
 
 # Results file of this job: results/<job name>_<job id>.h5, or <array job id>_<task id> in an
@@ -119,8 +120,8 @@ dlsched_job_emulate() {
   local step="" pending="" status
   trap 'dlsched_job_on_signal USR1 "time limit near"' USR1
   trap 'dlsched_job_on_signal TERM "job ending"' TERM
-  dlsched_job_srun "$hostfile" "$ntasks" "$binary" emulate --backend "$backend" \
-    --out "$out" "${resume[@]}" "$@" &
+  dlsched_job_srun_command "$hostfile" "$ntasks"
+  "${DLSCHED_SRUN[@]}" "$binary" emulate --backend "$backend" --out "$out" "${resume[@]}" "$@" &
   step=$!
   [ -n "$pending" ] && kill -s "$pending" "$step" 2> /dev/null
   # `wait` returns early when a trapped signal arrives; wait again until the step is gone.
