@@ -5,9 +5,12 @@ source "$(dirname "$0")/slurm_case_common.sh"
 
 trace=$DLSCHED_SOURCE_DIR/tests/mpi/data/tiny-2gpu.csv
 policies=(fifo srtf las)
-jobid=$(POLICIES="${policies[*]}" TRACE=$trace EXTRA="${SLURM_CASE_EMULATE_ARGS[*]}" \
-  sbatch --parsable --wait --job-name=e2e-sweep --gpus-per-node=2 --cpus-per-gpu=1 \
-  "$DLSCHED_SOURCE_DIR/slurm/sweep.sbatch") || fail "the job array failed (sbatch --wait: $?)"
+# Short restores: las preempts every round on this trace.
+extra="${SLURM_CASE_EMULATE_ARGS[*]} --restore-delay 0.1 --no-model-restore"
+jobid=$(POLICIES="${policies[*]}" TRACE=$trace EXTRA=$extra \
+  sbatch --parsable --job-name=e2e-sweep --gpus-per-node=2 --cpus-per-gpu=1 \
+  "$DLSCHED_SOURCE_DIR/slurm/sweep.sbatch")
+wait_until_completed "$jobid"
 
 # The script's own array range and throttle (#SBATCH --array=0-2%2) were used.
 scontrol show job "$jobid" | grep -q 'ArrayTaskThrottle=2' || fail "array $jobid is not throttled to 2"

@@ -12,23 +12,15 @@ if ! "$DLSCHED" emulate --help | grep -q -- '--resume'; then
 fi
 
 trace=$DLSCHED_SOURCE_DIR/tests/slurm/data/time-limit.csv
+submitted=$(date +%s)
 jobid=$(sbatch --parsable --job-name=e2e-cut --gpus-per-node=2 --cpus-per-gpu=1 \
   --time=2 --signal=B:USR1@30 "$DLSCHED_SOURCE_DIR/slurm/emulate.sbatch" \
   --trace "$trace" --policy fifo -- "${SLURM_CASE_EMULATE_ARGS[@]}")
 
-# Poll rather than sbatch --wait, whose back-off would add up to half a minute.
-job_field() { scontrol show job "$jobid" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1; }
-while :; do
-  state=$(job_field JobState)
-  case $state in
-    PENDING | CONFIGURING | RUNNING | COMPLETING | REQUEUED | REQUEUE_FED | RESIZING) sleep 2 ;;
-    *) break ;;
-  esac
-done
+wait_until_completed "$jobid"
 log=results/e2e-cut_$jobid.out
 out=results/e2e-cut_$jobid.h5
-[ "$state" = COMPLETED ] || fail "job $jobid ended $state (exit $(job_field ExitCode))"
-restarts=$(job_field Restarts)
+restarts=$(job_field "$jobid" Restarts)
 echo "job $jobid completed after $restarts requeue(s)"
 [ "$restarts" -ge 1 ] || fail "job $jobid was never cut and requeued (raise the trace's length?)"
 grep -q 'SIGUSR1 (time limit near)' "$log" || fail "the batch script never got SIGUSR1"
@@ -39,4 +31,6 @@ grep -q "finished: .*$out" "$log" || fail "the last run did not finish"
 
 check_emulation "$out" "$trace"
 expect_trace_iterations "$out" "$trace"
+echo "---- job log ($(($(date +%s) - submitted)) s from submission to the end)"
+cat "$log"
 echo "PASS: job $jobid was cut $restarts time(s), resumed and finished every job"

@@ -59,3 +59,21 @@ if bad or set(done) != set(want):
     sys.exit("iterations per job differ: " + ", ".join(bad))
 PY
 }
+
+# Waits until job (or array) JOBID, every task of it, has ended: polled every second from
+# scontrol (sbatch --wait backs off up to half a minute between polls; squeue may not list a job
+# in the middle of its requeue). Then checks that all of it COMPLETED.
+wait_until_completed() {
+  local jobid=$1 states
+  while :; do
+    states=$(scontrol show job "$jobid" | tr ' ' '\n' | sed -n 's/^JobState=//p' | sort -u | xargs)
+    [[ " $states " =~ \ (PENDING|CONFIGURING|RUNNING|COMPLETING|REQUEUED|REQUEUE_FED|RESIZING|SUSPENDED|SIGNALING|STAGE_OUT)\  ]] ||
+      break
+    sleep 1
+  done
+  [ "$states" = COMPLETED ] ||
+    fail "job $jobid ended '$states': $(scontrol show job "$jobid" | grep -o 'ExitCode=[^ ]*' | xargs)"
+}
+
+# One field of `scontrol show job JOBID` (first occurrence).
+job_field() { scontrol show job "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
