@@ -41,7 +41,8 @@ CredType=cred/munge
 # cred_expire: how long a requeued job waits before it may start again (default 120 s).
 AuthInfo=socket=$dir/munge/munge.socket,cred_expire=10
 MpiDefault=pmix
-# No cgroup hierarchy is ours to manage in a container: track processes through /proc.
+# No cgroup hierarchy is ours to manage in a container: track processes through /proc (and see
+# cgroup.conf below).
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
@@ -77,6 +78,12 @@ EOF
   echo "NodeName=$host Name=gpu File=$dir/dev/gpu[0-$((SLURM_TEST_GPUS_PER_NODE - 1))]" \
     > "$dir/etc/gres.conf"
   : > "$dir/etc/plugstack.conf"
+  # slurmd initialises a cgroup plugin even with proctrack/linuxproc and task/none, and stops
+  # when /sys/fs/cgroup holds no hierarchy it recognises (e.g. an empty one in a container).
+  # Pointed at an empty directory of ours, the v1 plugin loads and no real cgroup is touched;
+  # this works alike with a v1, a v2 or no cgroup file system.
+  mkdir -p "$dir/cgroup"
+  printf 'CgroupPlugin=cgroup/v1\nCgroupMountpoint=%s\n' "$dir/cgroup" > "$dir/etc/cgroup.conf"
 }
 
 # Waits until `scontrol show node` says the node takes jobs, or fails after 60 s.
