@@ -25,6 +25,7 @@ STATUS_FINISHED = 1
 EVENT_STOP = 0
 EVENT_START = 1
 EVENT_FINISH = 2
+EVENT_REQUEUE = 3  # emulate: stopped because the whole run was checkpointed (a time limit)
 
 
 class ResultsError(Exception):
@@ -135,7 +136,8 @@ def gpu_usage(results):
 def job_segments(results):
     """Run segments of each job from /allocations: a DataFrame (job, start, end, gpus,
     end_event), one row per interval in which the job held GPUs. end_event is 0 for a
-    preemption or migration, 2 for the finish, and NaN (with end NaN) if the file ends while
+    preemption or migration, 2 for the finish, 3 for a stop by a checkpoint of the whole
+    emulation (time limit, then --resume), and NaN (with end NaN) if the file ends while
     the job still runs. A resize inside a segment keeps it one segment (gpus is the most held).
     """
     columns = ["job", "start", "end", "gpus", "end_event"]

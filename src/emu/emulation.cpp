@@ -189,6 +189,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
   DLSCHED_MPI_CHECK(MPI_Bcast(&status, 1, MPI_INT, 0, world));
   if (status != SETUP_OK) {
     outcome.exit_code = status == SETUP_ALREADY_FINISHED ? 0 : status;
+    outcome.experiment.reset();  // nothing ran: nothing to summarise
     return outcome;
   }
 

@@ -37,9 +37,4 @@ const char* last_stop_signal() {
   }
 }
 
-void reset_stop_signals() {
-  received.store(0);
-  last.store(0);
-}
-
 }  // namespace dlsched::emu

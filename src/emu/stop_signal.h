@@ -15,7 +15,4 @@ int stop_signals_received();
 /// Name of the last stop signal received ("SIGTERM", "SIGUSR1"), or "" if none.
 const char* last_stop_signal();
 
-/// Forgets every signal received (tests run several emulations in one process).
-void reset_stop_signals();
-
 }  // namespace dlsched::emu

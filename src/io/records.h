@@ -34,7 +34,9 @@ struct AllocationRecord {
   std::uint32_t job = 0;
   std::int32_t gpu = 0;
   std::int32_t node = 0;
-  std::int8_t event = 0;  ///< 1 start, 0 stop (preemption or migration), 2 finish
+  /// 1 start, 0 stop (preemption or migration), 2 finish, 3 stop by a checkpoint of the
+  /// whole run (emulate, time limit; not a preemption)
+  std::int8_t event = 0;
 };
 
 /// /progress: work done by a job over an interval (a round in emulate, a run segment in

@@ -1,8 +1,12 @@
 // Checks an emulation's results file: every job ran exactly its iterations, no worker rank
 // served two jobs at once, preempted jobs resumed where they stopped, and (optionally) the
 // job order and GPU counts match a simulation of the same experiment.
-//   emu_check_results EMU.h5 [--expect-preemptions] [--compare SIM.h5] [--write-throughputs
-//   OUT.json]
+//   emu_check_results EMU.h5 [--expect-preemptions] [--expect-requeue] [--compare SIM.h5]
+//   [--write-throughputs OUT.json]
+//   emu_check_results EMU.h5 --checkpointed
+// --expect-requeue: the run was checkpointed and resumed (allocation event 3, checkpoint
+// consumed). --checkpointed: the file is a run stopped with a checkpoint, not yet resumed: the
+// checkpoint's progress must match the rows written, every GPU must be free.
 // --write-throughputs writes the measured rates as a throughput table (Gavel's JSON layout) that
 // `dlsched simulate --throughputs` reads, so a simulation can run on what the emulator measured.
 // Prints what it found; exits 1 on the first broken property.
@@ -18,6 +22,7 @@
 #include <vector>
 
 #include "io/hdf5_results.h"
+#include "io/run_checkpoint.h"
 
 namespace {
 
@@ -94,6 +99,16 @@ void check_emulation(const ResultsFile& r, bool expect_preemptions) {
   }
   if (expect_preemptions) expect(preemptions > 0, "the run preempted at least one job");
 
+  // Policy preemptions are the stops with event 0, one instant each; a checkpoint's requeue
+  // (event 3) is not one of them.
+  std::map<std::uint32_t, std::set<double>> stops;
+  for (const auto& a : r.allocations)
+    if (a.event == 0) stops[a.job].insert(a.time);
+  for (const JobRecord& j : r.jobs)
+    expect(static_cast<std::size_t>(j.preemptions) == stops[j.job].size(),
+           fmt::format("job {}: {} preemptions but {} stops in /allocations", j.job_id,
+                       j.preemptions, stops[j.job].size()));
+
   // One job per worker rank at a time, replayed from /allocations in the order the driver
   // wrote them (time order; within an instant, the order decisions were carried out).
   std::vector<AllocationRecord> events = r.allocations;
@@ -121,6 +136,82 @@ void check_emulation(const ResultsFile& r, bool expect_preemptions) {
       "overhead {:.4f} s\n",
       r.jobs.size(), r.progress.size(), r.allocations.size(), r.rounds.size(), preemptions,
       overhead);
+}
+
+/// Replays /allocations; returns how many GPUs are still held at the end.
+std::size_t held_at_end(const ResultsFile& r) {
+  std::vector<AllocationRecord> events = r.allocations;
+  std::stable_sort(events.begin(), events.end(),
+                   [](const auto& a, const auto& b) { return a.time < b.time; });
+  std::map<int, long> owner;
+  for (const auto& e : events) {
+    if (e.event == 1) {
+      expect(!owner.count(e.gpu), fmt::format("t={}: GPU {} given twice", e.time, e.gpu));
+      owner[e.gpu] = e.job;
+    } else {
+      owner.erase(e.gpu);
+    }
+  }
+  return owner.size();
+}
+
+/// A run stopped with a checkpoint: what the checkpoint says each job did must be exactly what
+/// the rows written before it add up to, and the checkpoint stopped every job.
+void check_checkpointed(const ResultsFile& r, const std::string& path) {
+  expect(r.attributes.count("status") && r.attributes.at("status") == "checkpointed",
+         "status attribute is checkpointed");
+  expect(r.checkpoint == "pending", "the checkpoint is pending");
+  const RunCheckpoint c = read_checkpoint(path);
+  std::map<std::uint32_t, double> done;
+  for (const auto& p : r.progress) {
+    done[p.job] += p.iterations;
+    expect(p.end <= c.clock + 1e-9, fmt::format("progress row of job {} ends at {}, after the "
+                                                "checkpoint at {}", p.job, p.end, c.clock));
+  }
+  std::size_t finished = 0, requeued = 0;
+  for (std::uint32_t j = 0; j < c.jobs.size(); ++j) {
+    const JobState& s = c.scheduler.jobs[j];
+    expect(s.status != JobState::Status::RUNNING, fmt::format("job {} is not running", j));
+    expect(close_to(done[j], c.jobs[j].iterations_done),
+           fmt::format("job {}: rows add up to {} iterations, the checkpoint says {}", j, done[j],
+                       c.jobs[j].iterations_done));
+    expect(close_to(s.progress_iterations, c.jobs[j].iterations_done),
+           fmt::format("job {}: core progress {} != driver progress {}", j,
+                       s.progress_iterations, c.jobs[j].iterations_done));
+    finished += s.status == JobState::Status::DONE;
+    requeued += static_cast<std::size_t>(s.requeues);
+  }
+  std::size_t finished_rows = 0;
+  for (const auto& j : r.jobs) finished_rows += j.status == 1;
+  expect(finished_rows == finished,
+         fmt::format("{} finished job rows, {} finished jobs in the checkpoint", finished_rows,
+                     finished));
+  std::size_t requeue_rows = 0;
+  for (const auto& a : r.allocations) requeue_rows += a.event == 3 && a.time == c.clock;
+  expect(requeued > 0 && requeue_rows > 0, "the checkpoint stopped running jobs (event 3)");
+  expect(held_at_end(r) == 0, "every GPU is free at the checkpoint");
+  expect(r.rounds.size() == static_cast<std::size_t>(c.rounds),
+         fmt::format("{} round rows, checkpoint at round {}", r.rounds.size(), c.rounds));
+  fmt::print("checkpoint at t={} ({}), round {}: {} of {} jobs finished, {} requeued, {} "
+             "progress rows\n",
+             c.clock, c.signal, c.rounds, finished, c.jobs.size(), requeued, r.progress.size());
+}
+
+/// A run that was checkpointed and resumed: its checkpoint is consumed and its jobs were
+/// requeued (event 3) and started again after it.
+void check_requeued(const ResultsFile& r) {
+  expect(r.checkpoint == "consumed", "the checkpoint is marked consumed");
+  double requeue_time = -1;
+  std::set<std::uint32_t> requeued;
+  for (const auto& a : r.allocations)
+    if (a.event == 3) requeue_time = a.time, requeued.insert(a.job);
+  expect(!requeued.empty(), "jobs were requeued by the checkpoint (event 3)");
+  for (std::uint32_t job : requeued) {
+    bool restarted = false;
+    for (const auto& a : r.allocations)
+      restarted = restarted || (a.job == job && a.event == 1 && a.time >= requeue_time);
+    expect(restarted, fmt::format("requeued job {} started again after the checkpoint", job));
+  }
 }
 
 void compare_with_simulation(const ResultsFile& emu, const ResultsFile& sim) {
@@ -196,12 +287,16 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "usage: {} EMU.h5 [--expect-preemptions] [--compare SIM.h5]\n", argv[0]);
     return 2;
   }
-  bool expect_preemptions = false;
+  bool expect_preemptions = false, expect_requeue = false, checkpointed = false;
   std::string sim_path, throughputs_path;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--expect-preemptions")
       expect_preemptions = true;
+    else if (a == "--expect-requeue")
+      expect_requeue = true;
+    else if (a == "--checkpointed")
+      checkpointed = true;
     else if (a == "--compare" && i + 1 < argc)
       sim_path = argv[++i];
     else if (a == "--write-throughputs" && i + 1 < argc)
@@ -213,7 +308,12 @@ int main(int argc, char** argv) {
   }
   try {
     const ResultsFile emu = read_results(argv[1]);
+    if (checkpointed) {
+      check_checkpointed(emu, argv[1]);
+      return failures == 0 ? 0 : 1;
+    }
     check_emulation(emu, expect_preemptions);
+    if (expect_requeue) check_requeued(emu);
     if (!throughputs_path.empty()) write_throughputs(emu, throughputs_path);
     if (!sim_path.empty()) compare_with_simulation(emu, read_results(sim_path));
   } catch (const std::exception& e) {
