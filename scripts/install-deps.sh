@@ -11,6 +11,9 @@ PACKAGES=(
   libssl-dev libopenblas-dev libgtest-dev libglpk-dev
   # emulation (MPI)
   libopenmpi-dev openmpi-bin
+  # Slurm: the batch scripts' tests start a single-node Slurm; slurm-wlm-basic-plugins (a
+  # dependency of slurmd) holds the PMIx MPI plugin (srun --mpi=pmix), which loads libpmix2
+  slurmctld slurmd slurm-client munge libpmix2
   # analysis
   python3 python3-h5py python3-pandas python3-matplotlib
 )
