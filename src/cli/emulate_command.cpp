@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/mpi_command.h"
 #include "cli/summary.h"
 #include "core/error.h"
 #include "emu/backend.h"
@@ -26,38 +27,20 @@ struct EmulateArgs {
 
 int run_emulate(EmulateArgs& a) {
   for (const auto& kv : a.policy_params) a.options.experiment.policy_params.set(kv);
-  if (a.compute == "sleep")
-    a.options.compute = emu::ComputeMode::SLEEP;
-  else if (a.compute == "kernel")
-    a.options.compute = emu::ComputeMode::KERNEL;
-  else
-    throw InputError(fmt::format("--compute must be sleep or kernel, got '{}'", a.compute));
-  // Idle ranks sleep between probes; inside collectives Open MPI should yield rather than spin,
-  // since many ranks share few cores. A value the user set wins.
-  setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
+  a.options.compute = parse_compute_mode(a.compute);
   // SIGTERM / SIGUSR1 (a time limit) checkpoint the run instead of killing it; installed
   // before MPI_Init so one that arrives during start-up is kept too.
   emu::install_stop_signal_handlers();
-  int initialized = 0;
-  DLSCHED_MPI_CHECK(MPI_Initialized(&initialized));
-  if (!initialized) DLSCHED_MPI_CHECK(MPI_Init(nullptr, nullptr));
-  const auto started = std::chrono::steady_clock::now();
-  int code = 0;
-  try {
+  return run_on_mpi_ranks([&a] {
+    const auto started = std::chrono::steady_clock::now();
     emu::EmulationOutcome out = emu::run_emulation(MPI_COMM_WORLD, a.options);
-    code = out.exit_code;
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (code == 0 && out.experiment && !a.quiet)
+    if (out.exit_code == 0 && out.experiment && !a.quiet)
       std::cout << format_summary(*out.experiment, out.summary, wall) << "  workers on "
                 << out.hosts << "\n";
-  } catch (const std::exception& e) {
-    // Setup collectives failed: no peer can be trusted to finish them, so end everyone.
-    std::cerr << "dlsched: error: " << e.what() << std::endl;
-    MPI_Abort(MPI_COMM_WORLD, EXIT_RUNTIME_ERROR);
-  }
-  if (!initialized) DLSCHED_MPI_CHECK(MPI_Finalize());
-  return code;
+    return out.exit_code;
+  });
 }
 
 }  // namespace

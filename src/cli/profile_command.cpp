@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/mpi_command.h"
 #include "core/error.h"
 #include "emu/mpi_check.h"
 #include "emu/profiling.h"
@@ -21,29 +22,13 @@ struct ProfileArgs {
 };
 
 int run_profile(ProfileArgs& a) {
-  if (a.compute == "sleep")
-    a.options.compute = emu::ComputeMode::SLEEP;
-  else if (a.compute == "kernel")
-    a.options.compute = emu::ComputeMode::KERNEL;
-  else
-    throw InputError(fmt::format("--compute must be sleep or kernel, got '{}'", a.compute));
-  // As for emulate: ranks inside collectives yield rather than spin; a user's value wins.
-  setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
-  int initialized = 0;
-  DLSCHED_MPI_CHECK(MPI_Initialized(&initialized));
-  if (!initialized) DLSCHED_MPI_CHECK(MPI_Init(nullptr, nullptr));
-  int code = 0;
-  try {
+  a.options.compute = parse_compute_mode(a.compute);
+  return run_on_mpi_ranks([&a] {
     emu::ProfileOutcome out = emu::run_profile(MPI_COMM_WORLD, a.options);
-    code = out.exit_code;
-    if (code == 0 && !out.entries.empty() && !a.quiet)
+    if (out.exit_code == 0 && !out.entries.empty() && !a.quiet)
       std::cout << format_profile_table(out.entries) << "workers on " << out.hosts << "\n";
-  } catch (const std::exception& e) {
-    std::cerr << "dlsched: error: " << e.what() << std::endl;
-    MPI_Abort(MPI_COMM_WORLD, EXIT_RUNTIME_ERROR);
-  }
-  if (!initialized) DLSCHED_MPI_CHECK(MPI_Finalize());
-  return code;
+    return out.exit_code;
+  });
 }
 
 }  // namespace

@@ -5,11 +5,24 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iostream>
 
 #include "core/error.h"
 #include "emu/mpi_check.h"
 
 namespace dlsched::emu {
+
+std::optional<WorldRanks> join_world(MPI_Comm world, const char* command, const char* roles) {
+  DLSCHED_MPI_CHECK(MPI_Comm_set_errhandler(world, MPI_ERRORS_RETURN));
+  WorldRanks w;
+  DLSCHED_MPI_CHECK(MPI_Comm_rank(world, &w.rank));
+  DLSCHED_MPI_CHECK(MPI_Comm_size(world, &w.size));
+  if (w.size >= 2) return w;
+  if (w.rank == 0)
+    std::cerr << "dlsched: error: " << command << " needs at least 2 MPI ranks (" << roles
+              << "); start it with mpirun -np N+1\n";
+  return std::nullopt;
+}
 
 std::vector<std::string> gather_hosts(MPI_Comm world) {
   constexpr int HOST_CHARS = 256;

@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,16 @@
 #include "io/records.h"
 
 namespace dlsched::emu {
+
+/// This rank and the size of `world`, for a run of rank 0 plus workers, with MPI errors on
+/// `world` returned to the caller (and thrown by DLSCHED_MPI_CHECK) instead of aborting.
+/// With fewer than 2 ranks, rank 0 prints how to start `command` (`roles` says what the ranks
+/// do) and every rank gets nothing: the run ends with an input error.
+struct WorldRanks {
+  int rank = 0;
+  int size = 0;
+};
+std::optional<WorldRanks> join_world(MPI_Comm world, const char* command, const char* roles);
 
 /// Every rank's host name (MPI_Get_processor_name), gathered to rank 0 in rank order.
 /// Collective over `world`; ranks other than 0 get an empty list.

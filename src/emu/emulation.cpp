@@ -110,17 +110,12 @@ ResumeFrom inspect_for_resume(const std::string& path, const RunAttributes& attr
 
 EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, RecordSink* extra) {
   EmulationOutcome outcome;
-  DLSCHED_MPI_CHECK(MPI_Comm_set_errhandler(world, MPI_ERRORS_RETURN));
-  int rank = 0, size = 0;
-  DLSCHED_MPI_CHECK(MPI_Comm_rank(world, &rank));
-  DLSCHED_MPI_CHECK(MPI_Comm_size(world, &size));
-  if (size < 2) {
-    if (rank == 0)
-      std::cerr << "dlsched: error: emulate needs at least 2 MPI ranks (rank 0 drives, ranks 1..N "
-                   "are workers); start it with mpirun -np N+1\n";
+  const std::optional<WorldRanks> world_ranks = join_world(world, "emulate", "rank 0 drives, ranks 1..N are workers");
+  if (!world_ranks) {
     outcome.exit_code = SETUP_INPUT_ERROR;
     return outcome;
   }
+  const int rank = world_ranks->rank, size = world_ranks->size;
   const std::vector<std::string> hosts = gather_hosts(world);
 
   // Rank 0 loads and checks every input; the others learn only whether to go on.

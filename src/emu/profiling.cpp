@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "core/error.h"
 #include "emu/backend.h"
@@ -176,17 +177,12 @@ void write_outputs(const ProfileOptions& o, const Setup& s, const RunAttributes&
 
 ProfileOutcome run_profile(MPI_Comm world, const ProfileOptions& o) {
   ProfileOutcome outcome;
-  DLSCHED_MPI_CHECK(MPI_Comm_set_errhandler(world, MPI_ERRORS_RETURN));
-  int rank = 0, size = 0;
-  DLSCHED_MPI_CHECK(MPI_Comm_rank(world, &rank));
-  DLSCHED_MPI_CHECK(MPI_Comm_size(world, &size));
-  if (size < 2) {
-    if (rank == 0)
-      std::cerr << "dlsched: error: profile needs at least 2 MPI ranks (rank 0 coordinates, "
-                   "ranks 1..N measure); start it with mpirun -np N+1\n";
+  const std::optional<WorldRanks> world_ranks = join_world(world, "profile", "rank 0 coordinates, ranks 1..N measure");
+  if (!world_ranks) {
     outcome.exit_code = SETUP_INPUT_ERROR;
     return outcome;
   }
+  const int rank = world_ranks->rank, size = world_ranks->size;
   const std::vector<std::string> hosts = gather_hosts(world);
 
   int status = SETUP_OK;
