@@ -55,21 +55,7 @@ CommandAction add_emulate_command(CLI::App& app) {
   add_experiment_options(*cmd, o.experiment, args->policy_params);
   cmd->add_option("-o,--out", o.out, "results file (HDF5), written by rank 0");
   cmd->add_option("--backend", o.backend, "worker backend (cpu)")->capture_default_str();
-  cmd->add_option("--compute", args->compute,
-                  "sleep: hold the slot for the modelled compute time; kernel: run the backend's "
-                  "compute kernel sized from the model's FLOPs")
-      ->capture_default_str();
-  cmd->add_option("--flops-scale", o.flops_scale,
-                  "kernel mode: multiply each iteration's FLOPs by this")
-      ->capture_default_str();
-  cmd->add_option("--comm-scale", o.comm_scale, "multiply each iteration's gradient bytes by this")
-      ->capture_default_str();
-  cmd->add_option("--bucket-mb", o.bucket_mb,
-                  "gradient allreduce bucket size in MiB (PyTorch DDP: 25)")
-      ->capture_default_str();
-  cmd->add_option("--slowdown", o.slowdowns,
-                  "emulated GPU type TYPE=FACTOR runs FACTOR times slower than the fastest type "
-                  "(default: the catalog's peak ratio); repeatable");
+  add_worker_options(*cmd, o, args->compute);
   cmd->add_option("--gpu-type", o.gpu_type,
                   "GPU type of the nodes made from real hosts (no --cluster)")
       ->capture_default_str();

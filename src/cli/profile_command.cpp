@@ -71,21 +71,7 @@ CommandAction add_profile_command(CLI::App& app) {
                   "profile CSV for simulate --throughputs (steps/s from the median)");
   cmd->add_option("--backend", o.backend, "worker backend (cpu, cuda where built)")
       ->capture_default_str();
-  cmd->add_option("--compute", args->compute,
-                  "sleep: hold the slot for the modelled compute time; kernel: run the backend's "
-                  "compute kernel sized from the model's FLOPs")
-      ->capture_default_str();
-  cmd->add_option("--flops-scale", o.flops_scale,
-                  "kernel mode: multiply each iteration's FLOPs by this")
-      ->capture_default_str();
-  cmd->add_option("--comm-scale", o.comm_scale, "multiply each iteration's gradient bytes by this")
-      ->capture_default_str();
-  cmd->add_option("--bucket-mb", o.bucket_mb,
-                  "gradient allreduce bucket size in MiB (PyTorch DDP: 25)")
-      ->capture_default_str();
-  cmd->add_option("--slowdown", o.slowdowns,
-                  "emulated GPU type TYPE=FACTOR runs FACTOR times slower than the fastest type "
-                  "(default: the catalog's peak ratio); repeatable");
+  add_worker_options(*cmd, o, args->compute);
   cmd->add_option("--poll-ms", o.poll_ms, "sleep of an idle rank between message probes (ms)")
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", args->quiet,

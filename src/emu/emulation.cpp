@@ -110,7 +110,8 @@ ResumeFrom inspect_for_resume(const std::string& path, const RunAttributes& attr
 
 EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, RecordSink* extra) {
   EmulationOutcome outcome;
-  const std::optional<WorldRanks> world_ranks = join_world(world, "emulate", "rank 0 drives, ranks 1..N are workers");
+  const std::optional<WorldRanks> world_ranks =
+      join_world(world, "emulate", "rank 0 drives, ranks 1..N are workers");
   if (!world_ranks) {
     outcome.exit_code = SETUP_INPUT_ERROR;
     return outcome;

@@ -177,7 +177,8 @@ void write_outputs(const ProfileOptions& o, const Setup& s, const RunAttributes&
 
 ProfileOutcome run_profile(MPI_Comm world, const ProfileOptions& o) {
   ProfileOutcome outcome;
-  const std::optional<WorldRanks> world_ranks = join_world(world, "profile", "rank 0 coordinates, ranks 1..N measure");
+  const std::optional<WorldRanks> world_ranks =
+      join_world(world, "profile", "rank 0 coordinates, ranks 1..N measure");
   if (!world_ranks) {
     outcome.exit_code = SETUP_INPUT_ERROR;
     return outcome;
