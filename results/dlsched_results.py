@@ -145,8 +145,9 @@ def job_segments(results):
     if a.empty:
         return pd.DataFrame({c: [] for c in columns})
     # At one instant, releases come before grants, so a job stopped and restarted at the
-    # same time (a migration) shows as two segments.
-    order = np.where(a["event"] == EVENT_START, 1, 0)
+    # same time (a migration) shows as two segments; a finish comes after a grant, so a job
+    # started and finished at one instant shows as a segment of length 0.
+    order = np.select([a["event"] == EVENT_START, a["event"] == EVENT_FINISH], [1, 2], 0)
     rows = pd.DataFrame({"job": a["job"].to_numpy(), "time": a["time"].to_numpy(),
                          "event": a["event"].to_numpy(), "order": order,
                          "delta": np.where(order == 1, 1, -1)})

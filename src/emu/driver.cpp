@@ -75,7 +75,6 @@ class Driver {
         compute_s_(jobs_.size(), 0),
         comm_s_(jobs_.size(), 0),
         job_lease_(jobs_.size(), 0),
-        done_while_stopped_(jobs_.size(), 0),
         deferred_(jobs_.size()) {
     int size = 0;
     DLSCHED_MPI_CHECK(MPI_Comm_size(channel.comm(), &size));
@@ -199,8 +198,7 @@ class Driver {
     c.scheduler = sched_.snapshot();
     c.jobs.resize(jobs_.size());
     for (JobId j = 0; j < jobs_.size(); ++j)
-      c.jobs[j] = JobProgressState{done_[j], rate_[j], compute_s_[j], comm_s_[j],
-                                   done_while_stopped_[j] != 0};
+      c.jobs[j] = JobProgressState{done_[j], rate_[j], compute_s_[j], comm_s_[j]};
     return c;
   }
 
@@ -224,7 +222,6 @@ class Driver {
       rate_[j] = c.jobs[j].rate;
       compute_s_[j] = c.jobs[j].compute_seconds;
       comm_s_[j] = c.jobs[j].comm_seconds;
-      done_while_stopped_[j] = c.jobs[j].done_while_stopped ? 1 : 0;
     }
     records_ = r.finished_before;
     want_decide_ = true;
@@ -301,18 +298,8 @@ class Driver {
         deferred_[d.job] = Deferred{d.gpus, d.resume_at, boundary};
         continue;
       }
-      start(now, d.job, d.gpus, d.resume_at, boundary);
+      issue_lease(now, d.job, d.gpus, d.resume_at, boundary);
     }
-  }
-
-  /// Carries out a START: a lease, or at once the completion of a job with no work left.
-  void start(double now, JobId job, const std::vector<GpuId>& gpus, double resume_at,
-             double boundary) {
-    if (done_while_stopped_[job]) {
-      complete(now, job, gpus);
-      return;
-    }
-    issue_lease(now, job, gpus, resume_at, boundary);
   }
 
   PlacementShape shape_of(const std::vector<GpuId>& gpus) const {
@@ -441,20 +428,21 @@ class Driver {
       // While stopping for a checkpoint no lease starts; the checkpoint stops the job.
       if (running && deferred_[l.job] && !draining_) {
         const Deferred d = *std::exchange(deferred_[l.job], std::nullopt);
-        start(now, l.job, d.gpus, d.resume_at, d.boundary);
+        issue_lease(now, l.job, d.gpus, d.resume_at, d.boundary);
       }
       return;
     }
-    if (!running || deferred_[l.job]) {
-      // Its last iteration was under way when the core preempted it: the work is done, but
-      // the core only completes running jobs. It learns the progress now and completes the
-      // job as soon as it restarts it (the policy sees no work left).
-      sched_.observe(Event{Event::Kind::PROGRESS, now, l.job, done_[l.job], 0});
-      done_while_stopped_[l.job] = 1;
-      if (running && deferred_[l.job]) {
-        const Deferred d = *std::exchange(deferred_[l.job], std::nullopt);
-        complete(now, l.job, d.gpus);
-      }
+    if (!running) {
+      // Its last iteration was under way when the core preempted it: the work is done, so it
+      // finishes now, holding no GPUs. A restart promised meanwhile is void.
+      deferred_[l.job].reset();
+      complete(now, l.job, {});
+      return;
+    }
+    if (deferred_[l.job]) {
+      // Restarted before this lease reported: it finishes on the GPUs it was given.
+      const Deferred d = *std::exchange(deferred_[l.job], std::nullopt);
+      complete(now, l.job, d.gpus);
       return;
     }
     complete(now, l.job, l.gpus);
@@ -503,7 +491,6 @@ class Driver {
   std::vector<double> compute_s_;
   std::vector<double> comm_s_;
   std::vector<std::uint64_t> job_lease_;           // the job's running lease, 0 if none
-  std::vector<char> done_while_stopped_;           // finished in a lease the core had preempted
   std::vector<std::optional<Deferred>> deferred_;  // restarted while its last lease ran
   std::vector<JobRecord> records_;
 };

@@ -22,7 +22,6 @@ struct JobRow {
   double progress_iterations = 0, progress_time = 0, progress_rate = 0;
   std::int8_t ever_stopped = 0;
   double iterations_done = 0, rate = 0, compute_seconds = 0, comm_seconds = 0;
-  std::int8_t done_while_stopped = 0;
   std::int64_t packed_with = -1;  // Gandiva packing: the job sharing its GPUs
   double share_since = 0;
   std::int8_t suspended = 0;      // last stop was a suspend (Gandiva time-slicing)
@@ -69,7 +68,7 @@ const RowLayout<JobRow>& job_row_layout() {
        DLSCHED_COLUMN(JobRow, progress_rate), DLSCHED_COLUMN(JobRow, ever_stopped),
        DLSCHED_COLUMN(JobRow, iterations_done), DLSCHED_COLUMN(JobRow, rate),
        DLSCHED_COLUMN(JobRow, compute_seconds), DLSCHED_COLUMN(JobRow, comm_seconds),
-       DLSCHED_COLUMN(JobRow, done_while_stopped), DLSCHED_COLUMN(JobRow, packed_with),
+       DLSCHED_COLUMN(JobRow, packed_with),
        DLSCHED_COLUMN(JobRow, share_since), DLSCHED_COLUMN(JobRow, suspended),
        DLSCHED_COLUMN(JobRow, migrations)});
   return layout;
@@ -179,7 +178,7 @@ void write_checkpoint_group(hid_t file, const RunCheckpoint& c, const Reporter& 
                           st.attained_seconds_closed, st.progress_iterations, st.progress_time,
                           st.progress_rate, static_cast<std::int8_t>(st.ever_stopped),
                           p.iterations_done, p.rate, p.compute_seconds, p.comm_seconds,
-                          static_cast<std::int8_t>(p.done_while_stopped), st.packed_with,
+                          st.packed_with,
                           st.share_since, static_cast<std::int8_t>(st.suspended),
                           st.migrations});
     for (GpuId g : st.gpus) job_gpus.push_back(JobGpuRow{static_cast<std::uint32_t>(j), g});
@@ -269,7 +268,7 @@ RunCheckpoint read_checkpoint_group(hid_t file, const Reporter& report) {
     st.migrations = r.migrations;
     s.jobs.push_back(std::move(st));
     c.jobs.push_back(JobProgressState{r.iterations_done, r.rate, r.compute_seconds,
-                                      r.comm_seconds, r.done_while_stopped != 0});
+                                      r.comm_seconds});
   }
   for (const JobGpuRow& r : read_table(group.get(), job_gpu_layout(), report)) {
     if (r.job >= s.jobs.size())

@@ -19,7 +19,6 @@ struct JobProgressState {
   double rate = 0;                  ///< trace iterations per second in its last lease
   double compute_seconds = 0;       ///< measured, per worker, summed over leases
   double comm_seconds = 0;
-  bool done_while_stopped = false;  ///< finished in a lease the core had already preempted
 };
 
 /// Everything a resumed run needs to continue as if never interrupted.

@@ -78,9 +78,17 @@ void Scheduler::observe(const Event& e) {
       changed_ = true;
       break;
     case Event::Kind::COMPLETION: {
-      DLSCHED_EXPECTS(s->status == JobState::Status::RUNNING,
-                      fmt::format("job {} completed while not running", jobs_[e.job].id));
-      release(e.time, e.job, JobState::Status::DONE);
+      DLSCHED_EXPECTS(s->status == JobState::Status::RUNNING ||
+                          s->status == JobState::Status::WAITING,
+                      fmt::format("job {} completed before it arrived or twice", jobs_[e.job].id));
+      if (s->status == JobState::Status::RUNNING) {
+        release(e.time, e.job, JobState::Status::DONE);
+      } else {
+        // The emulator's workers finish the iteration under way when a preemption reaches
+        // them; if that was the job's last, it is done although the core already stopped it.
+        s->status = JobState::Status::DONE;
+        --waiting_;
+      }
       s->finish = e.time;
       s->progress_iterations = jobs_[e.job].iterations;
       ++finished_;
