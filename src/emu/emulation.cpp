@@ -14,6 +14,7 @@
 #include "emu/driver.h"
 #include "emu/emulated_cluster.h"
 #include "emu/mpi_check.h"
+#include "emu/rank0_setup.h"
 #include "emu/worker.h"
 #include "io/hdf5_results.h"
 #include "io/run_checkpoint.h"
@@ -21,12 +22,6 @@
 namespace dlsched::emu {
 namespace {
 
-enum SetupStatus : int {
-  SETUP_OK = 0,
-  SETUP_RUNTIME_ERROR = 1,
-  SETUP_INPUT_ERROR = 2,
-  SETUP_ALREADY_FINISHED = 3,  // --resume of a run that had finished: nothing to do, exit 0
-};
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;
@@ -120,67 +115,58 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
   const std::vector<std::string> hosts = gather_hosts(world);
 
   // Rank 0 loads and checks every input; the others learn only whether to go on.
-  int status = SETUP_OK;
   std::vector<double> slowdown;
   std::unique_ptr<Hdf5ResultsWriter> writer;
   std::unique_ptr<Policy> policy;
   std::optional<DriverResume> resume;
   RunAttributes identity;
-  if (rank == 0) {
-    try {
-      const std::vector<std::string> worker_hosts(hosts.begin() + 1, hosts.end());
-      outcome.experiment = load_on_driver(o, worker_hosts, slowdown);
-      outcome.hosts = join(worker_hosts);
-      policy = make_policy(o.experiment.policy, o.experiment.policy_params);
-      if (policy->may_pack())
-        std::cerr << "dlsched: note: emulate runs no packed jobs (one job per worker rank); "
-                  << "policy " << policy->name() << " runs with packing off\n";
-      if (!o.out.empty()) {
-        RunAttributes attrs = outcome.experiment->attributes("emulate");
-        attrs["backend"] = o.backend;
-        attrs["compute"] = o.compute == ComputeMode::SLEEP ? "sleep" : "kernel";
-        attrs["flops_scale"] = fmt::format("{}", o.flops_scale);
-        attrs["comm_scale"] = fmt::format("{}", o.comm_scale);
-        attrs["bucket_mb"] = fmt::format("{}", o.bucket_mb);
-        attrs["ranks"] = std::to_string(size);
-        attrs["driver_host"] = hosts[0];
-        attrs["hostnames"] = outcome.hosts;
-        std::string slow;
-        for (std::size_t t = 0; t < slowdown.size(); ++t)
-          slow += fmt::format("{}{}={}", t ? "," : "", outcome.experiment->cluster.gpu_types()[t],
-                              slowdown[t]);
-        attrs["slowdowns"] = slow;
-        attrs["per_model_restore"] = o.experiment.per_model_restore ? "true" : "false";
-        identity = checkpoint_identity(attrs);
-        const ResumeFrom from = o.resume ? inspect_for_resume(o.out, attrs, resume)
-                                         : ResumeFrom::NEW_RUN;
-        if (from == ResumeFrom::FINISHED_RUN) {
-          std::cerr << "dlsched: --resume: " << o.out
-                    << " holds a finished run; nothing to resume\n";
-          status = SETUP_ALREADY_FINISHED;
-        } else if (from == ResumeFrom::CHECKPOINT) {
-          std::cerr << fmt::format(
-              "dlsched: resuming {} from its checkpoint at t={:.3f} s (round {}, {} of {} jobs "
-              "finished)\n",
-              o.out, resume->checkpoint.clock, resume->checkpoint.rounds,
-              resume->finished_before.size(), outcome.experiment->trace.jobs.size());
-          writer = Hdf5ResultsWriter::append_to(o.out, o.flush_interval);
-        } else {
-          writer = std::make_unique<Hdf5ResultsWriter>(o.out, attrs, o.flush_interval);
-          writer->cluster(emulated_cluster_records(outcome.experiment->cluster, worker_hosts));
-        }
-      } else if (o.resume) {
-        throw InputError("--resume needs --out: the results file of the run to continue");
+  const int status = setup_on_rank0(world, rank, [&] {
+    const std::vector<std::string> worker_hosts(hosts.begin() + 1, hosts.end());
+    outcome.experiment = load_on_driver(o, worker_hosts, slowdown);
+    outcome.hosts = join(worker_hosts);
+    policy = make_policy(o.experiment.policy, o.experiment.policy_params);
+    if (policy->may_pack())
+      std::cerr << "dlsched: note: emulate runs no packed jobs (one job per worker rank); "
+                << "policy " << policy->name() << " runs with packing off\n";
+    if (!o.out.empty()) {
+      RunAttributes attrs = outcome.experiment->attributes("emulate");
+      attrs["backend"] = o.backend;
+      attrs["compute"] = o.compute == ComputeMode::SLEEP ? "sleep" : "kernel";
+      attrs["flops_scale"] = fmt::format("{}", o.flops_scale);
+      attrs["comm_scale"] = fmt::format("{}", o.comm_scale);
+      attrs["bucket_mb"] = fmt::format("{}", o.bucket_mb);
+      attrs["ranks"] = std::to_string(size);
+      attrs["driver_host"] = hosts[0];
+      attrs["hostnames"] = outcome.hosts;
+      std::string slow;
+      for (std::size_t t = 0; t < slowdown.size(); ++t)
+        slow += fmt::format("{}{}={}", t ? "," : "", outcome.experiment->cluster.gpu_types()[t],
+                            slowdown[t]);
+      attrs["slowdowns"] = slow;
+      attrs["per_model_restore"] = o.experiment.per_model_restore ? "true" : "false";
+      identity = checkpoint_identity(attrs);
+      const ResumeFrom from = o.resume ? inspect_for_resume(o.out, attrs, resume)
+                                       : ResumeFrom::NEW_RUN;
+      if (from == ResumeFrom::FINISHED_RUN) {
+        std::cerr << "dlsched: --resume: " << o.out
+                  << " holds a finished run; nothing to resume\n";
+        return SETUP_ALREADY_FINISHED;
+      } else if (from == ResumeFrom::CHECKPOINT) {
+        std::cerr << fmt::format(
+            "dlsched: resuming {} from its checkpoint at t={:.3f} s (round {}, {} of {} jobs "
+            "finished)\n",
+            o.out, resume->checkpoint.clock, resume->checkpoint.rounds,
+            resume->finished_before.size(), outcome.experiment->trace.jobs.size());
+        writer = Hdf5ResultsWriter::append_to(o.out, o.flush_interval);
+      } else {
+        writer = std::make_unique<Hdf5ResultsWriter>(o.out, attrs, o.flush_interval);
+        writer->cluster(emulated_cluster_records(outcome.experiment->cluster, worker_hosts));
       }
-    } catch (const InputError& e) {
-      std::cerr << "dlsched: error: " << e.what() << "\n";
-      status = SETUP_INPUT_ERROR;
-    } catch (const std::exception& e) {
-      std::cerr << "dlsched: error: " << e.what() << "\n";
-      status = SETUP_RUNTIME_ERROR;
+    } else if (o.resume) {
+      throw InputError("--resume needs --out: the results file of the run to continue");
     }
-  }
-  DLSCHED_MPI_CHECK(MPI_Bcast(&status, 1, MPI_INT, 0, world));
+    return SETUP_OK;
+  });
   if (status != SETUP_OK) {
     outcome.exit_code = status == SETUP_ALREADY_FINISHED ? 0 : status;
     outcome.experiment.reset();  // nothing ran: nothing to summarise

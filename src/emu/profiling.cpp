@@ -15,6 +15,7 @@
 #include "emu/emulated_cluster.h"
 #include "emu/emulation.h"
 #include "emu/mpi_check.h"
+#include "emu/rank0_setup.h"
 #include "emu/worker.h"
 #include "io/profile_file.h"
 
@@ -23,7 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-enum SetupStatus : int { SETUP_OK = 0, SETUP_RUNTIME_ERROR = 1, SETUP_INPUT_ERROR = 2 };
 
 /// Everything rank 0 decides before the workers start.
 struct Setup {
@@ -186,23 +186,14 @@ ProfileOutcome run_profile(MPI_Comm world, const ProfileOptions& o) {
   const int rank = world_ranks->rank, size = world_ranks->size;
   const std::vector<std::string> hosts = gather_hosts(world);
 
-  int status = SETUP_OK;
   Setup setup;
-  if (rank == 0) {
-    try {
-      setup = set_up(o, std::vector<std::string>(hosts.begin() + 1, hosts.end()));
-      outcome.hosts = fmt::format("{}", fmt::join(setup.worker_hosts, ","));
-      for (const std::string& w : subject_warnings(setup.profile, setup.settings))
-        std::cerr << "dlsched: warning: " << w << "\n";
-    } catch (const InputError& e) {
-      std::cerr << "dlsched: error: " << e.what() << "\n";
-      status = SETUP_INPUT_ERROR;
-    } catch (const std::exception& e) {
-      std::cerr << "dlsched: error: " << e.what() << "\n";
-      status = SETUP_RUNTIME_ERROR;
-    }
-  }
-  DLSCHED_MPI_CHECK(MPI_Bcast(&status, 1, MPI_INT, 0, world));
+  const int status = setup_on_rank0(world, rank, [&] {
+    setup = set_up(o, std::vector<std::string>(hosts.begin() + 1, hosts.end()));
+    outcome.hosts = fmt::format("{}", fmt::join(setup.worker_hosts, ","));
+    for (const std::string& w : subject_warnings(setup.profile, setup.settings))
+      std::cerr << "dlsched: warning: " << w << "\n";
+    return SETUP_OK;
+  });
   if (status != SETUP_OK) {
     outcome.exit_code = status;
     return outcome;
