@@ -2,19 +2,17 @@
 // from different experiments (one test per field), the output formats and the command.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cmath>
-#include <cstdio>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <sys/wait.h>
 
 #include "core/error.h"
 #include "io/compare.h"
 #include "io/compare_format.h"
 #include "io/hdf5_results.h"
 #include "support/job_records.h"
+#include "support/run_dlsched.h"
 #include "support/test_paths.h"
 
 namespace dlsched {
@@ -252,18 +250,6 @@ TEST(CompareFormat, TableShowsErrorsBreakdownAndUnfinished) {
   EXPECT_NE(t.find("Spearman"), std::string::npos) << t;
 }
 
-int run_dlsched(const std::string& args, std::string& output) {
-  const std::string command = test::dlsched_binary() + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return -1;
-  std::array<char, 4096> buffer{};
-  output.clear();
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
-    output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 std::string write_run(const std::string& name, const ResultsFile& r) {
   const std::string path = test::scratch_dir() + "/" + name;
   Hdf5ResultsWriter writer(path, r.attributes);
@@ -277,7 +263,7 @@ TEST(CompareCommand, ReadsBothFilesAndPrintsJson) {
   const std::string sim = write_run("sim.h5", sim_run());
   const std::string emu = write_run("emu.h5", emu_run());
   std::string out;
-  ASSERT_EQ(run_dlsched("compare --format json --worst 1 " + sim + " " + emu, out), 0) << out;
+  ASSERT_EQ(test::run_dlsched("compare --format json --worst 1 " + sim + " " + emu, out), 0) << out;
   const auto j = nlohmann::json::parse(out);
   EXPECT_DOUBLE_EQ(j["summary"]["p90_abs_error"].get<double>(), 0.25 + 0.8 * 0.75);
   EXPECT_DOUBLE_EQ(j["breakdown"]["restore"]["emu"].get<double>(), 30);
@@ -288,7 +274,7 @@ TEST(CompareCommand, AMismatchedPairExitsWithCode2NamingTheFieldAndPrintsNothing
   const std::string sim = write_run("sim.h5", sim_run());
   const std::string emu = write_run("emu-las.h5", emu_with("policy", "las"));
   std::string out;
-  EXPECT_EQ(run_dlsched("compare " + sim + " " + emu, out), 2) << out;
+  EXPECT_EQ(test::run_dlsched("compare " + sim + " " + emu, out), 2) << out;
   EXPECT_EQ(out, "dlsched: error: cannot compare: policy differs (fifo vs las)\n");
 }
 
@@ -296,7 +282,7 @@ TEST(CompareCommand, AnUnreadableFileExitsWithCode2AndItsName) {
   const std::string sim = write_run("sim.h5", sim_run());
   const std::string garbage = test::write_scratch_file("garbage.h5", "not HDF5\n");
   std::string out;
-  EXPECT_EQ(run_dlsched("compare " + sim + " " + garbage, out), 2) << out;
+  EXPECT_EQ(test::run_dlsched("compare " + sim + " " + garbage, out), 2) << out;
   EXPECT_NE(out.find(garbage), std::string::npos) << out;
 }
 

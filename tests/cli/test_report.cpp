@@ -2,18 +2,16 @@
 // and the command on real and broken files.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
 
 #include "core/error.h"
 #include "io/hdf5_results.h"
 #include "io/report_format.h"
 #include "io/report_stats.h"
 #include "support/job_records.h"
+#include "support/run_dlsched.h"
 #include "support/test_paths.h"
 
 namespace dlsched {
@@ -170,20 +168,6 @@ TEST(ReportFile, StatisticsSurviveTheHdf5RoundTrip) {
   EXPECT_DOUBLE_EQ(read.avg_queueing_delay, direct.avg_queueing_delay);
 }
 
-/// Runs the dlsched binary with `args`; returns its exit code and fills `output` (stdout
-/// and stderr together).
-int run_dlsched(const std::string& args, std::string& output) {
-  const std::string command = test::dlsched_binary() + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return -1;
-  std::array<char, 4096> buffer{};
-  output.clear();
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
-    output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 TEST(ReportCommand, PrintsJsonForAResultsFile) {
   const std::string path = test::scratch_dir() + "/run.h5";
   {
@@ -192,7 +176,7 @@ TEST(ReportCommand, PrintsJsonForAResultsFile) {
     writer.close();
   }
   std::string out;
-  ASSERT_EQ(run_dlsched("report --format json " + path, out), 0) << out;
+  ASSERT_EQ(test::run_dlsched("report --format json " + path, out), 0) << out;
   const auto json = nlohmann::json::parse(out);
   ASSERT_EQ(json.size(), 1u);
   EXPECT_DOUBLE_EQ(json[0]["avg_jct"].get<double>(), 150);
@@ -202,7 +186,7 @@ TEST(ReportCommand, PrintsJsonForAResultsFile) {
 TEST(ReportCommand, ACorruptFileExitsWithCode2AndItsName) {
   const std::string garbage = test::write_scratch_file("garbage.h5", "this is not HDF5\n");
   std::string out;
-  EXPECT_EQ(run_dlsched("report " + garbage, out), 2) << out;
+  EXPECT_EQ(test::run_dlsched("report " + garbage, out), 2) << out;
   EXPECT_NE(out.find(garbage), std::string::npos) << out;
 
   // A real file cut in half: the reader must refuse it, not report partial tables.
@@ -215,7 +199,7 @@ TEST(ReportCommand, ACorruptFileExitsWithCode2AndItsName) {
   std::ifstream in(whole, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const std::string truncated = test::write_scratch_file("truncated.h5", bytes.substr(0, bytes.size() / 2));
-  EXPECT_EQ(run_dlsched("report " + truncated, out), 2) << out;
+  EXPECT_EQ(test::run_dlsched("report " + truncated, out), 2) << out;
   EXPECT_NE(out.find(truncated), std::string::npos) << out;
 }
 

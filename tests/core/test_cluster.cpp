@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "support/input_error.h"
 #include "support/test_paths.h"
 
 namespace dlsched {
@@ -17,16 +18,6 @@ namespace {
 
 using test::source_path;
 using test::write_scratch_file;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return {};
-}
 
 TEST(ClusterSpec, ShorthandGroups) {
   const ClusterSpec c = ClusterSpec::parse("8x4:v100,8x4:p100");
@@ -94,12 +85,12 @@ TEST(ClusterSpec, MalformedShorthandsAreInputErrors) {
   for (const char* spec : {"0x4", "4x", "axb", "4x4:", "", "   ", "4x0", "x4", "4x4,", ",4x4",
                            "4x4:v 100", "-1x4", "4x4x4", "4 4", "4x4:a:b", "2000000x1",
                            "1x5000", "4.5x2"}) {
-    const std::string e = error_of([&] { ClusterSpec::parse(spec); });
+    const std::string e = test::input_error_of([&] { ClusterSpec::parse(spec); });
     EXPECT_EQ(e.rfind("cluster spec '", 0), 0u) << "'" << spec << "' gave: " << e;
   }
-  EXPECT_NE(error_of([] { ClusterSpec::parse("0x4"); }).find("node count"), std::string::npos);
-  EXPECT_NE(error_of([] { ClusterSpec::parse("4x"); }).find("GPUs per node"), std::string::npos);
-  EXPECT_NE(error_of([] { ClusterSpec::parse("4x4:"); }).find("GPU type"), std::string::npos);
+  EXPECT_NE(test::input_error_of([] { ClusterSpec::parse("0x4"); }).find("node count"), std::string::npos);
+  EXPECT_NE(test::input_error_of([] { ClusterSpec::parse("4x"); }).find("GPUs per node"), std::string::npos);
+  EXPECT_NE(test::input_error_of([] { ClusterSpec::parse("4x4:"); }).find("GPU type"), std::string::npos);
 }
 
 TEST(ClusterSpec, BundledClusterFilesLoad) {
@@ -162,7 +153,7 @@ nodes = 4
 gpus_per_node =
 type = "v100"
 )");
-  const std::string e = error_of([&] { ClusterSpec::parse(path); });
+  const std::string e = test::input_error_of([&] { ClusterSpec::parse(path); });
   EXPECT_EQ(e.rfind(path + ":4: ", 0), 0u) << e;
 }
 
@@ -187,14 +178,14 @@ TEST(ClusterSpec, BadFileValuesGiveTheirLine) {
   };
   for (const auto& c : cases) {
     const auto path = write_scratch_file("bad.toml", c.text);
-    const std::string e = error_of([&] { ClusterSpec::parse(path); });
+    const std::string e = test::input_error_of([&] { ClusterSpec::parse(path); });
     EXPECT_EQ(e.rfind(path + ":" + std::to_string(c.line) + ": ", 0), 0u) << e;
     EXPECT_NE(e.find(c.says), std::string::npos) << e;
   }
 }
 
 TEST(ClusterSpec, MissingFileIsAnInputError) {
-  const std::string e = error_of([] { ClusterSpec::parse("no/such/cluster.toml"); });
+  const std::string e = test::input_error_of([] { ClusterSpec::parse("no/such/cluster.toml"); });
   EXPECT_NE(e.find("no/such/cluster.toml"), std::string::npos) << e;
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "support/input_error.h"
 #include "support/test_paths.h"
 
 namespace dlsched {
@@ -78,16 +79,6 @@ std::set<std::string> gavel_trace_job_types(const std::string& name) {
   while (std::getline(in, line))
     if (!line.empty()) types.insert(split(line, '\t').front());
   return types;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return {};
 }
 
 TEST(ModelCatalog, BundledCatalogHasTheGpuTypes) {
@@ -173,10 +164,10 @@ TEST(ModelCatalog, LookupFallsBackToCaseInsensitive) {
 }
 
 TEST(ModelCatalog, UnknownNamesAreInputErrorsNamingTheCatalog) {
-  const std::string model_error = error_of([] { bundled().model("gpt-9"); });
+  const std::string model_error = test::input_error_of([] { bundled().model("gpt-9"); });
   EXPECT_NE(model_error.find("unknown model 'gpt-9'"), std::string::npos) << model_error;
   EXPECT_NE(model_error.find(source_path("jobs/models.toml")), std::string::npos) << model_error;
-  const std::string type_error = error_of([] { bundled().gpu_type("tpu"); });
+  const std::string type_error = test::input_error_of([] { bundled().gpu_type("tpu"); });
   EXPECT_NE(type_error.find("'tpu'"), std::string::npos) << type_error;
 }
 
@@ -188,7 +179,7 @@ TEST(ModelCatalog, ProgrammaticCatalog) {
   m.flops_per_sample = 100;
   c.add_model(m);
   EXPECT_EQ(c.model("TINY").parameters, 10);
-  const std::string e = error_of([&] { c.model("big"); });
+  const std::string e = test::input_error_of([&] { c.model("big"); });
   EXPECT_NE(e.find("unknown model 'big'"), std::string::npos) << e;
 }
 
@@ -220,7 +211,7 @@ TEST(ModelCatalog, SyntaxErrorGivesFileAndLine) {
 peak_tflops = 10
 memory_gib = = 8
 )");
-  const std::string e = error_of([&] { ModelCatalog::load(path); });
+  const std::string e = test::input_error_of([&] { ModelCatalog::load(path); });
   EXPECT_EQ(e.rfind(path + ":3: ", 0), 0u) << e;
 }
 
@@ -233,7 +224,7 @@ memory_gib = 8
 parameters = 5
 batch_size = 1
 )");
-  const std::string e = error_of([&] { ModelCatalog::load(path); });
+  const std::string e = test::input_error_of([&] { ModelCatalog::load(path); });
   EXPECT_EQ(e.rfind(path + ":5: ", 0), 0u) << e;
   EXPECT_NE(e.find("'flops_per_sample'"), std::string::npos) << e;
   EXPECT_NE(e.find("'alpha'"), std::string::npos) << e;
@@ -258,7 +249,7 @@ TEST(ModelCatalog, BadValuesGiveTheirLine) {
   };
   for (const auto& c : cases) {
     const auto path = write_scratch_file("bad.toml", head + c.body);
-    const std::string e = error_of([&] { ModelCatalog::load(path); });
+    const std::string e = test::input_error_of([&] { ModelCatalog::load(path); });
     EXPECT_EQ(e.rfind(path + ":" + std::to_string(c.line) + ": ", 0), 0u) << e;
     EXPECT_NE(e.find(c.says), std::string::npos) << e;
   }
@@ -272,7 +263,7 @@ efficiency = 1.5
 
 [models]
 )");
-  const std::string e = error_of([&] { ModelCatalog::load(path); });
+  const std::string e = test::input_error_of([&] { ModelCatalog::load(path); });
   EXPECT_EQ(e.rfind(path + ":4: ", 0), 0u) << e;
   EXPECT_NE(e.find("'efficiency'"), std::string::npos) << e;
 }
@@ -292,23 +283,23 @@ parameters = 1
 flops_per_sample = 1
 batch_size = 1
 )");
-  const std::string e = error_of([&] { ModelCatalog::load(path); });
+  const std::string e = test::input_error_of([&] { ModelCatalog::load(path); });
   EXPECT_NE(e.find("differs only in case"), std::string::npos) << e;
 }
 
 TEST(ModelCatalog, StructureErrors) {
   const auto no_models = write_scratch_file("nomodels.toml", "[gpu_types.g]\npeak_tflops = 1\nmemory_gib = 1\n");
-  EXPECT_NE(error_of([&] { ModelCatalog::load(no_models); }).find("[models]"), std::string::npos);
+  EXPECT_NE(test::input_error_of([&] { ModelCatalog::load(no_models); }).find("[models]"), std::string::npos);
   const auto extra = write_scratch_file("extra.toml", "[gpu_types]\n[models]\n[profiles]\n");
-  const std::string e = error_of([&] { ModelCatalog::load(extra); });
+  const std::string e = test::input_error_of([&] { ModelCatalog::load(extra); });
   EXPECT_EQ(e.rfind(extra + ":3: ", 0), 0u) << e;
   const auto scalar = write_scratch_file("scalar.toml", "[gpu_types]\n[models]\nm = 3\n");
-  const std::string s = error_of([&] { ModelCatalog::load(scalar); });
+  const std::string s = test::input_error_of([&] { ModelCatalog::load(scalar); });
   EXPECT_EQ(s.rfind(scalar + ":3: ", 0), 0u) << s;
 }
 
 TEST(ModelCatalog, MissingFileIsAnInputError) {
-  const std::string e = error_of([] { ModelCatalog::load("no/such/models.toml"); });
+  const std::string e = test::input_error_of([] { ModelCatalog::load("no/such/models.toml"); });
   EXPECT_NE(e.find("no/such/models.toml"), std::string::npos) << e;
 }
 

@@ -2,31 +2,20 @@
 // simulation that takes its iteration rates from it.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <functional>
 #include <string>
-#include <sys/wait.h>
 
 #include "core/error.h"
 #include "core/throughput_table.h"
 #include "io/hdf5_results.h"
+#include "support/input_error.h"
+#include "support/run_dlsched.h"
 #include "support/test_paths.h"
 
 namespace dlsched {
 namespace {
 
 using test::write_scratch_file;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return {};
-}
 
 constexpr const char* kProfile =
     "# written by dlsched profile\n"
@@ -66,7 +55,7 @@ TEST(ProfileTable, GavelJsonStillLoads) {
 /// The message of loading `text` as a profile table.
 std::string load_error(const std::string& text) {
   const auto path = write_scratch_file("bad.csv", text);
-  return error_of([&] { ThroughputTable::load_profile_csv(path); });
+  return test::input_error_of([&] { ThroughputTable::load_profile_csv(path); });
 }
 
 const std::string kHeader = "model,gpu_type,workers,consolidated,steps_per_second\n";
@@ -100,20 +89,9 @@ TEST(ProfileTable, BadRowsNameFileAndLine) {
 
 TEST(ProfileTable, LoadStillRejectsUnknownFormats) {
   const auto csv = write_scratch_file("other.csv", "job,gpu,rate\nA,k80,1.0\n");
-  const std::string e = error_of([&] { ThroughputTable::load(csv); });
+  const std::string e = test::input_error_of([&] { ThroughputTable::load(csv); });
   EXPECT_EQ(e.rfind(csv + ":1: ", 0), 0u) << e;
   EXPECT_NE(e.find("profile CSV"), std::string::npos) << e;
-}
-
-int run(const std::string& command, std::string& output) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return -1;
-  std::array<char, 4096> buffer{};
-  output.clear();
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
-    output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 TEST(ProfileTable, SimulateUsesItAndRecordsTheSourcePerJob) {
@@ -122,7 +100,7 @@ TEST(ProfileTable, SimulateUsesItAndRecordsTheSourcePerJob) {
       "sim-profile.csv", kHeader + "resnet50,v100,2,1,10\nresnet50,v100,4,1,16\n");
   const std::string out = test::scratch_dir() + "/sim-profile.h5";
   std::string log;
-  ASSERT_EQ(run(test::dlsched_binary() + " simulate --quiet --no-progress --trace " +
+  ASSERT_EQ(test::run_dlsched("simulate --quiet --no-progress --trace " +
                     test::source_path("tests/mpi/data/tiny-4gpu.csv") + " --models " +
                     test::source_path("jobs/models.toml") +
                     " --cluster 1x4:v100 --policy fifo --round-length 1 --throughputs " + profile +
@@ -153,7 +131,7 @@ TEST(ProfileTable, SimulateUsesItAndRecordsTheSourcePerJob) {
 TEST(ProfileTable, SimulateRefusesABadProfileWithItsLine) {
   const auto profile = write_scratch_file("sim-bad.csv", kHeader + "resnet50,v100,2,1,-3\n");
   std::string log;
-  EXPECT_EQ(run(test::dlsched_binary() + " simulate --quiet --trace " +
+  EXPECT_EQ(test::run_dlsched("simulate --quiet --trace " +
                     test::source_path("tests/mpi/data/tiny-4gpu.csv") +
                     " --cluster 1x4:v100 --throughputs " + profile,
                 log),

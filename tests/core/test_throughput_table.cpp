@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "support/input_error.h"
 #include "support/test_paths.h"
 
 namespace dlsched {
@@ -19,16 +20,6 @@ const ThroughputTable& gavel() {
   static const ThroughputTable table =
       ThroughputTable::load_gavel_json(trace_path("gavel-simulation_throughputs.json"));
   return table;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return {};
 }
 
 TEST(ThroughputTable, ImportsGavelIsolatedRates) {
@@ -97,12 +88,12 @@ TEST(ThroughputTable, LoadDetectsGavelJson) {
 
 TEST(ThroughputTable, LoadRejectsOtherFormats) {
   const auto csv = write_scratch_file("table.csv", "model,gpu,steps\nA,k80,1.0\n");
-  const std::string e = error_of([&] { ThroughputTable::load(csv); });
+  const std::string e = test::input_error_of([&] { ThroughputTable::load(csv); });
   EXPECT_EQ(e.rfind(csv + ":1: ", 0), 0u) << e;
   const auto empty = write_scratch_file("empty.json", "\n\n");
-  EXPECT_NE(error_of([&] { ThroughputTable::load(empty); }).find("unrecognised"),
+  EXPECT_NE(test::input_error_of([&] { ThroughputTable::load(empty); }).find("unrecognised"),
             std::string::npos);
-  EXPECT_NE(error_of([] { ThroughputTable::load("no/such/table.json"); }).find("no/such/table.json"),
+  EXPECT_NE(test::input_error_of([] { ThroughputTable::load("no/such/table.json"); }).find("no/such/table.json"),
             std::string::npos);
 }
 
@@ -113,10 +104,10 @@ TEST(ThroughputTable, JsonSyntaxErrorGivesLine) {
   }
 }
 )json");
-  const std::string e = error_of([&] { ThroughputTable::load_gavel_json(path); });
+  const std::string e = test::input_error_of([&] { ThroughputTable::load_gavel_json(path); });
   EXPECT_EQ(e.rfind(path + ":3: invalid JSON", 0), 0u) << e;
   const auto truncated = write_scratch_file("truncated.json", "{\n  \"k80\": {\n");
-  const std::string t = error_of([&] { ThroughputTable::load(truncated); });
+  const std::string t = test::input_error_of([&] { ThroughputTable::load(truncated); });
   EXPECT_EQ(t.rfind(truncated + ":3: ", 0), 0u) << t;
 }
 
@@ -140,7 +131,7 @@ TEST(ThroughputTable, BadEntriesGiveTheirLine) {
   };
   for (const auto& c : cases) {
     const auto path = write_scratch_file("bad.json", c.text);
-    const std::string e = error_of([&] { ThroughputTable::load_gavel_json(path); });
+    const std::string e = test::input_error_of([&] { ThroughputTable::load_gavel_json(path); });
     EXPECT_EQ(e.rfind(path + ":" + std::to_string(c.line) + ": ", 0), 0u) << e;
     EXPECT_NE(e.find(c.says), std::string::npos) << e;
   }

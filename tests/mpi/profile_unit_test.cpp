@@ -12,29 +12,20 @@
 #include "emu/profile_subjects.h"
 #include "io/profile_file.h"
 #include "io/profile_summary.h"
+#include "support/input_error.h"
 #include "support/test_paths.h"
 
 namespace dlsched::emu {
 namespace {
 
-std::string input_error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return {};
-}
-
 TEST(ProfilePlan, WorkerCountsParseSortedAndRejectBadLists) {
   EXPECT_EQ(parse_worker_counts("4,1,2"), (std::vector<int>{1, 2, 4}));
   EXPECT_EQ(parse_worker_counts("3"), (std::vector<int>{3}));
   for (const char* bad : {"", "1,,2", "0", "-1", "2x", "1,2,"})
-    EXPECT_NE(input_error_of([&] { parse_worker_counts(bad); }).find("--workers"),
+    EXPECT_NE(test::input_error_of([&] { parse_worker_counts(bad); }).find("--workers"),
               std::string::npos)
         << bad;
-  EXPECT_NE(input_error_of([] { parse_worker_counts("2,1,2"); }).find("2 appears twice"),
+  EXPECT_NE(test::input_error_of([] { parse_worker_counts("2,1,2"); }).find("2 appears twice"),
             std::string::npos);
   EXPECT_EQ(powers_of_two_up_to(6), (std::vector<int>{1, 2, 4}));
   EXPECT_EQ(powers_of_two_up_to(1), (std::vector<int>{1}));
@@ -92,7 +83,7 @@ TEST(ProfilePlan, EachGpuTypeUpToItsOwnSize) {
     if (t == v100) want.insert(want.end(), {{v100, 1, 1}, {v100, 2, 1}, {v100, 4, 1}});
   }
   EXPECT_EQ(got, want);
-  EXPECT_NE(input_error_of([&] { plan_profile(c, 1, {8}); })
+  EXPECT_NE(test::input_error_of([&] { plan_profile(c, 1, {8}); })
                 .find("--workers 8: the cluster's largest group of one GPU type has 4 GPUs"),
             std::string::npos);
 }
@@ -127,15 +118,15 @@ TEST(ProfileSubjects, UnknownModelsAndNothingToProfileAreInputErrors) {
   SubjectOptions o;
   o.models_path = test::source_path("jobs/models.toml");
   o.cluster = "1x2:v100";
-  EXPECT_NE(input_error_of([&] { load_profile_experiment(o); }).find("nothing to profile"),
+  EXPECT_NE(test::input_error_of([&] { load_profile_experiment(o); }).find("nothing to profile"),
             std::string::npos);
   o.models = {"resnet50", "no-such-model"};
-  EXPECT_NE(input_error_of([&] { load_profile_experiment(o); })
+  EXPECT_NE(test::input_error_of([&] { load_profile_experiment(o); })
                 .find("--model 'no-such-model': unknown model (not in "),
             std::string::npos);
   o.models.clear();
   o.trace_path = test::source_path("tests/mpi/data/unknown-model.csv");
-  EXPECT_NE(input_error_of([&] { load_profile_experiment(o); })
+  EXPECT_NE(test::input_error_of([&] { load_profile_experiment(o); })
                 .find("unknown-model.csv:3: job b: unknown model 'no-such-model'"),
             std::string::npos);
 }
@@ -230,10 +221,10 @@ TEST(ProfileFile, RoundTripsAndIsNotAResultsFile) {
   EXPECT_DOUBLE_EQ(f.rows[1].comm_s, 0.12);
   ASSERT_EQ(f.cluster.size(), 2u);
   EXPECT_EQ(f.cluster[1].host, "host-b");
-  EXPECT_NE(input_error_of([&] { read_results(path); })
+  EXPECT_NE(test::input_error_of([&] { read_results(path); })
                 .find("not a dlsched results file (format is \"dlsched-profile\""),
             std::string::npos);
-  EXPECT_NE(input_error_of([&] { read_profile_file(path + ".missing"); })
+  EXPECT_NE(test::input_error_of([&] { read_profile_file(path + ".missing"); })
                 .find("cannot read profile: no such file"),
             std::string::npos);
 }
