@@ -1,9 +1,20 @@
 #include "emu/channel.h"
 
+#include <fmt/format.h>
+
 #include "emu/mpi_check.h"
 #include "emu/wall_clock.h"
 
 namespace dlsched::emu {
+
+Message decode_from_worker(const RawMessage& raw) {
+  try {
+    return decode(raw.bytes);
+  } catch (const ProtocolError& e) {
+    throw ProtocolError(
+        fmt::format("rank {} sent a message rank 0 cannot read: {}", raw.source, e.what()));
+  }
+}
 
 Channel::Channel(MPI_Comm comm, double poll_seconds) : comm_(comm), poll_seconds_(poll_seconds) {}
 

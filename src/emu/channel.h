@@ -18,6 +18,9 @@ struct RawMessage {
   std::vector<std::byte> bytes;
 };
 
+/// Decodes a worker's message on rank 0; a ProtocolError names the rank that sent it.
+Message decode_from_worker(const RawMessage& raw);
+
 /// The control channel between the driver and the workers (one communicator, one tag).
 class Channel {
  public:

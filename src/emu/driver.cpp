@@ -354,13 +354,7 @@ class Driver {
   }
 
   void on_message(const RawMessage& raw) {
-    Message m;
-    try {
-      m = decode(raw.bytes);
-    } catch (const ProtocolError& e) {
-      throw ProtocolError(
-          fmt::format("rank {} sent a message rank 0 cannot read: {}", raw.source, e.what()));
-    }
+    const Message m = decode_from_worker(raw);
     const double now = clock_.now();
     if (const auto* f = std::get_if<FailureMsg>(&m))
       throw Error(fmt::format("worker rank {} failed: {}", raw.source, f->what));

@@ -73,13 +73,7 @@ class Profiler {
     std::size_t reports = 0;
     while (reports < members.size()) {
       const RawMessage raw = channel_.receive();
-      Message m;
-      try {
-        m = decode(raw.bytes);
-      } catch (const ProtocolError& e) {
-        throw ProtocolError(
-            fmt::format("rank {} sent a message rank 0 cannot read: {}", raw.source, e.what()));
-      }
+      const Message m = decode_from_worker(raw);
       if (const auto* f = std::get_if<FailureMsg>(&m))
         throw Error(fmt::format("worker rank {} failed: {}", raw.source, f->what));
       if (const auto* st = std::get_if<StartedMsg>(&m); st && st->lease == a.lease) continue;

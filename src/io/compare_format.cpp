@@ -88,16 +88,6 @@ constexpr Component kComponents[] = {
 
 // ---- CSV and JSON ---------------------------------------------------------------------------
 
-std::string csv_quote(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-/// Shortest text that reads back to the same double; empty for NaN (pandas reads NaN).
-std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : ""; }
-
 /// JSON has no NaN: undefined is null; integral values print as integers.
 Json json_number(double v) {
   if (!std::isfinite(v)) return nullptr;

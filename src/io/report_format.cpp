@@ -50,16 +50,6 @@ const std::vector<Column>& columns() {
 
 // ---- CSV --------------------------------------------------------------------------------------
 
-std::string csv_quote(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-/// Shortest text that reads back to the same double; empty for NaN (pandas reads it as NaN).
-std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : ""; }
-
 std::string format_csv(const std::vector<RunReport>& rows) {
   std::string out;
   for (const Column& c : columns()) out += (out.empty() ? "" : ",") + std::string(c.name);

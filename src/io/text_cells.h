@@ -1,5 +1,5 @@
-// Cell formatting shared by the text tables of `dlsched report` and `dlsched compare`, so the
-// two commands print durations and shares the same way.
+// Cell formatting shared by the tables and CSV of `dlsched report` and `dlsched compare`, so
+// the two commands print durations, shares and fields the same way.
 #pragma once
 
 #include <string>
@@ -15,6 +15,10 @@ std::string percent(double share);
 std::string signed_percent(double share);
 /// Fixed-point with `digits` decimals; "-" if not finite.
 std::string fixed(double value, int digits);
+/// A CSV field: quoted (with inner quotes doubled) when it holds a comma, quote or newline.
+std::string csv_quote(const std::string& text);
+/// Shortest text that reads back to the same double; empty for NaN (pandas reads it as NaN).
+std::string csv_number(double value);
 /// The file name of a path, or the path itself when it has none.
 std::string base_name(const std::string& path);
 
