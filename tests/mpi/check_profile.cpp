@@ -19,6 +19,7 @@
 #include <tuple>
 #include <vector>
 
+#include "check_expect.h"
 #include "core/throughput_table.h"
 #include "io/profile_file.h"
 #include "io/profile_summary.h"
@@ -27,15 +28,8 @@ namespace {
 
 using namespace dlsched;
 
-int failures = 0;
-
-void expect(bool ok, const std::string& what) {
-  if (ok) return;
-  ++failures;
-  fmt::print(stderr, "FAIL: {}\n", what);
-}
-
-bool close_to(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b)); }
+using check::close_to;
+using check::expect;
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -169,5 +163,5 @@ int main(int argc, char** argv) {
 
   fmt::print("{} rows, {} measurements, {} table entries\n{}", f.rows.size(), entries.size(),
              best.size(), format_profile_table(entries));
-  return failures == 0 ? 0 : 1;
+  return check::exit_code();
 }

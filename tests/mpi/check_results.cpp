@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "check_expect.h"
 #include "io/hdf5_results.h"
 #include "io/run_checkpoint.h"
 
@@ -28,15 +29,8 @@ namespace {
 
 using namespace dlsched;
 
-int failures = 0;
-
-void expect(bool ok, const std::string& what) {
-  if (ok) return;
-  ++failures;
-  fmt::print(stderr, "FAIL: {}\n", what);
-}
-
-bool close_to(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b)); }
+using check::close_to;
+using check::expect;
 
 /// Start events grouped by decision time: each group is the set of (job, GPUs) started then.
 std::vector<std::set<std::pair<std::uint32_t, int>>> start_groups(const ResultsFile& r) {
@@ -310,7 +304,7 @@ int main(int argc, char** argv) {
     const ResultsFile emu = read_results(argv[1]);
     if (checkpointed) {
       check_checkpointed(emu, argv[1]);
-      return failures == 0 ? 0 : 1;
+      return check::exit_code();
     }
     check_emulation(emu, expect_preemptions);
     if (expect_requeue) check_requeued(emu);
@@ -320,5 +314,5 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "FAIL: {}\n", e.what());
     return 1;
   }
-  return failures == 0 ? 0 : 1;
+  return check::exit_code();
 }
