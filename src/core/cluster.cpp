@@ -306,6 +306,19 @@ int ClusterSpec::type_index(const std::string& name) const {
   return -1;
 }
 
+int ClusterSpec::nodes_spanned(const std::vector<GpuId>& gpus) const {
+  // Jobs hold a handful of GPUs: a quadratic scan beats building a set on the simulator's
+  // hot path.
+  int span = 0;
+  for (std::size_t i = 0; i < gpus.size(); ++i) {
+    const int node = node_of(gpus[i]);
+    bool seen = false;
+    for (std::size_t k = 0; k < i && !seen; ++k) seen = node_of(gpus[k]) == node;
+    span += seen ? 0 : 1;
+  }
+  return span;
+}
+
 std::string ClusterSpec::describe() const {
   // Consecutive nodes of the same shape read as one group, as they were most likely written.
   std::string out;

@@ -45,6 +45,8 @@ class ClusterSpec {
   /// Node that owns a GPU.
   int node_of(GpuId gpu) const { return gpu_node_[gpu]; }
   int type_of(GpuId gpu) const { return nodes_[gpu_node_[gpu]].gpu_type; }
+  /// Number of distinct nodes the GPUs sit on, in any order (the placement's consolidation).
+  int nodes_spanned(const std::vector<GpuId>& gpus) const;
   int type_index(const std::string& name) const;  ///< -1 if absent
   const Interconnect& links() const { return links_; }
   /// Where the spec came from (file path or the shorthand text).

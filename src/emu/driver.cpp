@@ -303,11 +303,8 @@ class Driver {
   }
 
   PlacementShape shape_of(const std::vector<GpuId>& gpus) const {
-    std::vector<int> nodes;
-    for (GpuId g : gpus) nodes.push_back(ex_.cluster.node_of(g));
-    std::sort(nodes.begin(), nodes.end());
-    const int span = static_cast<int>(std::unique(nodes.begin(), nodes.end()) - nodes.begin());
-    return PlacementShape{ex_.cluster.type_of(gpus.front()), static_cast<int>(gpus.size()), span};
+    return PlacementShape{ex_.cluster.type_of(gpus.front()), static_cast<int>(gpus.size()),
+                          ex_.cluster.nodes_spanned(gpus)};
   }
 
   void issue_lease(double now, JobId job, std::vector<GpuId> gpus, double resume_at,

@@ -70,16 +70,6 @@ std::vector<GpuId> place_workers(const ClusterSpec& cluster, int gpu_type, int w
   return gpus;
 }
 
-namespace {
-
-int nodes_spanned(const ClusterSpec& cluster, const std::vector<GpuId>& gpus) {
-  std::set<int> nodes;
-  for (GpuId g : gpus) nodes.insert(cluster.node_of(g));
-  return static_cast<int>(nodes.size());
-}
-
-}  // namespace
-
 std::vector<ProfileCase> plan_profile(const ClusterSpec& cluster, std::size_t subjects,
                                       const std::vector<int>& worker_counts) {
   const int types = static_cast<int>(cluster.gpu_types().size());
@@ -97,7 +87,7 @@ std::vector<ProfileCase> plan_profile(const ClusterSpec& cluster, std::size_t su
         int packed_nodes = 0;
         for (Placement p : {Placement::PACKED, Placement::SPREAD}) {
           ProfileCase c{s, t, n, p, place_workers(cluster, t, n, p), 0};
-          c.nodes = nodes_spanned(cluster, c.gpus);
+          c.nodes = cluster.nodes_spanned(c.gpus);
           if (p == Placement::PACKED) packed_nodes = c.nodes;
           else if (c.nodes == packed_nodes) continue;  // the same shape as packed
           cases.push_back(std::move(c));

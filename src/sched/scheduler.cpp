@@ -119,20 +119,10 @@ void Scheduler::close_accrual(double now, JobState& s) {
   s.share_since = now;
 }
 
-int Scheduler::span_of(const std::vector<GpuId>& gpus) const {
-  int span = 0;
-  for (std::size_t i = 0; i < gpus.size(); ++i) {
-    const int node = cluster_.node_of(gpus[i]);
-    bool seen = false;
-    for (std::size_t k = 0; k < i && !seen; ++k) seen = cluster_.node_of(gpus[k]) == node;
-    span += seen ? 0 : 1;
-  }
-  return span;
-}
-
 double Scheduler::modelled_rate(JobId job) const {
   const JobState& s = states_[job];
-  const PlacementShape shape{s.gpu_type, static_cast<int>(s.gpus.size()), span_of(s.gpus)};
+  const PlacementShape shape{s.gpu_type, static_cast<int>(s.gpus.size()),
+                             cluster_.nodes_spanned(s.gpus)};
   if (s.packed_with < 0) return throughput_.progress_rate(job, shape);
   const auto rate = throughput_.colocated_progress_rate(job, static_cast<JobId>(s.packed_with), shape);
   DLSCHED_EXPECTS(rate.has_value(), fmt::format("jobs {} and {} packed without a co-location entry",
@@ -301,7 +291,7 @@ JobView Scheduler::view(JobId job, double now) const {
   v.packed_with = s.packed_with;
   if (v.running) {
     v.rate = s.progress_rate;
-    v.nodes = span_of(s.gpus);
+    v.nodes = cluster_.nodes_spanned(s.gpus);
   }
   return v;
 }
@@ -533,7 +523,7 @@ int Scheduler::pack_type(const Request& r, const std::vector<Grant>& grants, lon
 void Scheduler::consolidate(double now, JobId job, std::vector<Decision>& out) {
   const JobState& s = states_[job];
   if (s.status != JobState::Status::RUNNING || s.packed_with >= 0) return;
-  const int span = span_of(s.gpus);
+  const int span = cluster_.nodes_spanned(s.gpus);
   if (span <= throughput_.min_nodes(s.gpu_type, static_cast<int>(s.gpus.size()))) return;
   // Where would it go if its own GPUs were free too?
   for (GpuId g : s.gpus) {
@@ -545,7 +535,7 @@ void Scheduler::consolidate(double now, JobId job, std::vector<Decision>& out) {
     gpu_owner_[g] = job;
     --free_per_node_[cluster_.node_of(g)];
   }
-  if (span_of(there) < span) migrate(now, job, std::move(there), out);
+  if (cluster_.nodes_spanned(there) < span) migrate(now, job, std::move(there), out);
 }
 
 std::string Scheduler::check_invariants() const {

@@ -159,8 +159,6 @@ class Scheduler {
   void migrate(double now, JobId job, std::vector<GpuId> gpus, std::vector<Decision>& out);
   /// Closes the GPU-second accrual at the current share (packing halves it).
   void close_accrual(double now, JobState& s);
-  /// Number of distinct nodes the GPUs sit on.
-  int span_of(const std::vector<GpuId>& gpus) const;
   /// The modelled progress rate of a running job on its GPUs, packed or alone.
   double modelled_rate(JobId job) const;
   /// Records a running job's new rate from `now` on; decide() reports it as a RATE decision.

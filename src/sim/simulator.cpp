@@ -137,12 +137,8 @@ class Simulation {
   }
 
   PlacementShape shape(const std::vector<GpuId>& gpus) const {
-    int nodes = 0, last = -1;
-    for (GpuId g : gpus) {  // placements list GPUs node by node
-      const int node = ex_.cluster.node_of(g);
-      if (node != last) ++nodes, last = node;
-    }
-    return PlacementShape{ex_.cluster.type_of(gpus.front()), static_cast<int>(gpus.size()), nodes};
+    return PlacementShape{ex_.cluster.type_of(gpus.front()), static_cast<int>(gpus.size()),
+                          ex_.cluster.nodes_spanned(gpus)};
   }
 
   void carry_out(double now, const Decision& d) {

@@ -54,6 +54,15 @@ TEST(ClusterSpec, GpuNumberingIsNodeMajor) {
   }
 }
 
+TEST(ClusterSpec, NodesSpannedCountsDistinctNodesInAnyOrder) {
+  const ClusterSpec c = ClusterSpec::parse("3x4:v100");  // GPUs 0-3 node 0, 4-7 node 1, ...
+  EXPECT_EQ(c.nodes_spanned({}), 0);
+  EXPECT_EQ(c.nodes_spanned({5}), 1);
+  EXPECT_EQ(c.nodes_spanned({0, 1, 2, 3}), 1);
+  EXPECT_EQ(c.nodes_spanned({0, 9, 1, 4, 8}), 3);
+  EXPECT_EQ(c.nodes_spanned({4, 0, 5}), 2);
+}
+
 TEST(ClusterSpec, ShorthandToleratesWhitespaceAndCase) {
   const ClusterSpec c = ClusterSpec::parse("  2 x 4 : V100 ,  1X8:a100  ");
   EXPECT_EQ(c.gpu_types(), (std::vector<std::string>{"v100", "a100"}));
