@@ -42,6 +42,11 @@ class Backend {
   /// one extra element of the last bucket; returns the flag summed over the members.
   virtual double allreduce_gradients(JobCommunicator& comm, std::size_t bytes,
                                      std::size_t bucket_bytes, float flag) = 0;
+  /// Seconds the last compute() took, timed by the device where it has its own clock (CUDA
+  /// events on cuda, the wall clock on cpu). Both calls return only when the work is done.
+  virtual double last_compute_seconds() const = 0;
+  /// Seconds the last allreduce_gradients() took, timed the same way.
+  virtual double last_comm_seconds() const = 0;
 };
 
 /// Makes a backend.

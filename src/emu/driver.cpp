@@ -12,8 +12,8 @@
 
 #include "core/error.h"
 #include "sim/job_rows.h"
-#include "emu/comm_cache.h"
 #include "emu/mpi_check.h"
+#include "emu/send_lease.h"
 #include "emu/stop_signal.h"
 #include "emu/wall_clock.h"
 #include "sched/scheduler.h"
@@ -148,6 +148,8 @@ class Driver {
     out.summary.rounds = rounds_;
     out.summary.policy_calls = sched_.decisions_made();
     out.checkpoint = std::move(checkpoint);
+    out.communicators = comms_.counts();
+    out.communicators.most_held_by_a_worker = most_held_;
     return out;
   }
 
@@ -330,7 +332,6 @@ class Driver {
     a.job = job;
     a.round = l.round;
     a.members = l.members;
-    a.new_comm = comms_.needs_build(std::vector<int>(l.members.begin(), l.members.end()));
     a.wait_seconds = std::max(0.0, resume_at - now);
     l.deadline = lease_deadline();
     a.deadline_seconds = l.deadline < INF ? l.deadline - now : 1e12;
@@ -345,7 +346,7 @@ class Driver {
           "rounds will wait for it (raise --round-length or --time-scale)\n",
           spec.id, a.work.compute_seconds, ex_.scheduler.round_length);
     }
-    for (std::int32_t m : l.members) channel_.send(m, a);
+    send_lease(channel_, comms_, a);
     job_lease_[job] = l.id;
     leases_.emplace(l.id, std::move(l));
   }
@@ -393,6 +394,7 @@ class Driver {
     l.compute += r.compute_seconds;
     l.comm += r.comm_seconds;
     if (source == l.members.front()) l.reason = r.reason;
+    most_held_ = std::max(most_held_, r.communicators);
     if (++l.reports == static_cast<int>(l.members.size())) end_lease(now, l.id);
   }
 
@@ -464,6 +466,7 @@ class Driver {
   DriverSettings settings_;
   WallClock clock_;
   CommRegistry comms_;
+  std::uint32_t most_held_ = 0;  // communicators one worker held, the most any reported
   int workers_ = 0;
   std::size_t next_arrival_ = 0;
   double next_tick_ = INF;

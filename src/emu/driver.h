@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "emu/channel.h"
+#include "emu/comm_cache.h"
 #include "emu/protocol.h"
 #include "io/records.h"
 #include "io/run_checkpoint.h"
@@ -39,6 +40,7 @@ struct DriverResume {
 struct DriveOutcome {
   RunSummary summary;                     ///< of every job finished so far
   std::optional<RunCheckpoint> checkpoint;  ///< set if a stop signal ended it early
+  CommCounts communicators;                 ///< job communicators built, reused and freed
 };
 
 /// Runs the experiment on the workers of `channel` (ranks 1..N serve GPUs 0..N-1) until every

@@ -101,6 +101,15 @@ ResumeFrom inspect_for_resume(const std::string& path, const RunAttributes& attr
   return ResumeFrom::CHECKPOINT;
 }
 
+/// How the run used job communicators (of this run segment, if it was resumed).
+void record_communicators(Hdf5ResultsWriter& writer, const CommCounts& c) {
+  writer.set_attribute("communicators_built", std::to_string(c.built));
+  writer.set_attribute("communicators_reused", std::to_string(c.reused));
+  writer.set_attribute("communicators_released", std::to_string(c.released));
+  writer.set_attribute("communicators_most_held_by_a_worker",
+                       std::to_string(c.most_held_by_a_worker));
+}
+
 }  // namespace
 
 EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, RecordSink* extra) {
@@ -193,6 +202,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
       DriveOutcome run = drive(*outcome.experiment, *policy, channel, tee, s,
                                resume ? &*resume : nullptr);
       outcome.summary = run.summary;
+      if (writer) record_communicators(*writer, run.communicators);
       if (!run.checkpoint) {
         if (writer) writer->close();
       } else if (writer) {

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "emu/comm_cache.h"
 #include "emu/mpi_check.h"
+#include "emu/send_lease.h"
 
 namespace dlsched::emu {
 namespace {
@@ -64,11 +64,10 @@ class Profiler {
     a.lease = ++last_lease_;
     a.job = job;
     a.members = members;
-    a.new_comm = comms_.needs_build(std::vector<int>(members.begin(), members.end()));
     a.deadline_seconds = 1e12;  // no round: the budget ends the lease
     a.budget_steps = steps;
     a.work = work;
-    for (std::int32_t m : members) channel_.send(m, a);
+    send_lease(channel_, comms_, a);
     LeaseTimes sum;
     std::size_t reports = 0;
     while (reports < members.size()) {

@@ -101,6 +101,7 @@ void put_body(Writer& w, const AssignMsg& m) {
 }
 void put_body(Writer& w, const StopMsg& m) { w.put(m.lease); }
 void put_body(Writer&, const ShutdownMsg&) {}
+void put_body(Writer& w, const ReleaseMsg& m) { w.put_ranks(m.members); }
 void put_body(Writer& w, const StartedMsg& m) { w.put(m.lease); }
 void put_body(Writer& w, const ReportMsg& m) {
   w.put(m.lease);
@@ -111,6 +112,7 @@ void put_body(Writer& w, const ReportMsg& m) {
   w.put(m.compute_seconds);
   w.put(m.comm_seconds);
   w.put(static_cast<std::uint8_t>(m.reason));
+  w.put(m.communicators);
 }
 void put_body(Writer& w, const FailureMsg& m) { w.put_string(m.what); }
 
@@ -151,6 +153,7 @@ ReportMsg get_report(Reader& r) {
   if (reason > static_cast<std::uint8_t>(StopReason::REQUESTED))
     throw ProtocolError(fmt::format("REPORT message has unknown stop reason {}", reason));
   m.reason = static_cast<StopReason>(reason);
+  m.communicators = r.get<std::uint32_t>();
   return m;
 }
 
@@ -163,6 +166,7 @@ MessageType type_of(const Message& m) {
         if constexpr (std::is_same_v<T, AssignMsg>) return MessageType::ASSIGN;
         if constexpr (std::is_same_v<T, StopMsg>) return MessageType::STOP;
         if constexpr (std::is_same_v<T, ShutdownMsg>) return MessageType::SHUTDOWN;
+        if constexpr (std::is_same_v<T, ReleaseMsg>) return MessageType::RELEASE;
         if constexpr (std::is_same_v<T, StartedMsg>) return MessageType::STARTED;
         if constexpr (std::is_same_v<T, ReportMsg>) return MessageType::REPORT;
         if constexpr (std::is_same_v<T, FailureMsg>) return MessageType::FAILURE;
@@ -178,6 +182,8 @@ std::string to_string(MessageType t) {
       return "STOP";
     case MessageType::SHUTDOWN:
       return "SHUTDOWN";
+    case MessageType::RELEASE:
+      return "RELEASE";
     case MessageType::STARTED:
       return "STARTED";
     case MessageType::REPORT:
@@ -230,6 +236,11 @@ Message decode(std::span<const std::byte> bytes) {
       break;
     case MessageType::SHUTDOWN:
       m = ShutdownMsg{};
+      break;
+    case MessageType::RELEASE:
+      m = ReleaseMsg{r.get_ranks()};
+      if (std::get<ReleaseMsg>(m).members.empty())
+        throw ProtocolError("RELEASE message names no members");
       break;
     case MessageType::STARTED:
       m = StartedMsg{r.get<std::uint64_t>()};

@@ -18,7 +18,7 @@ namespace dlsched::emu {
 /// "DLSE" in the first four bytes of every message.
 inline constexpr std::uint32_t PROTOCOL_MAGIC = 0x45534c44;
 /// Bumped whenever a message's layout changes.
-inline constexpr std::uint16_t PROTOCOL_VERSION = 1;
+inline constexpr std::uint16_t PROTOCOL_VERSION = 2;
 
 /// A message that is not one this build understands (wrong magic, version, type or length).
 class ProtocolError : public Error {
@@ -31,6 +31,7 @@ enum class MessageType : std::uint16_t {
   ASSIGN = 1,    ///< driver -> member: run a job until its budget, the deadline or a STOP
   STOP = 2,      ///< driver -> job leader: stop the lease after the current iteration
   SHUTDOWN = 3,  ///< driver -> worker: the run is over
+  RELEASE = 4,   ///< driver -> member: free the communicator of a rank set
   STARTED = 16,  ///< leader -> driver: every member is ready to iterate
   REPORT = 17,   ///< member -> driver: the lease ended; what was done
   FAILURE = 18,  ///< worker -> driver: something went wrong here; stop the run
@@ -74,6 +75,12 @@ struct StopMsg {
 /// The run is over; release communicators and leave.
 struct ShutdownMsg {};
 
+/// Free the communicator of `members` (every member gets this, at one point of the driver's
+/// message order, so they finalize it together).
+struct ReleaseMsg {
+  std::vector<std::int32_t> members;  ///< world ranks, ascending
+};
+
 /// The job's members have their communicator and are about to iterate.
 struct StartedMsg {
   std::uint64_t lease = 0;
@@ -92,6 +99,7 @@ struct ReportMsg {
   double compute_seconds = 0;
   double comm_seconds = 0;
   StopReason reason = StopReason::BUDGET;
+  std::uint32_t communicators = 0;  ///< job communicators this member holds (this one included)
 };
 
 /// A worker could not go on; `what` says why.
@@ -100,7 +108,8 @@ struct FailureMsg {
 };
 
 /// Any message.
-using Message = std::variant<AssignMsg, StopMsg, ShutdownMsg, StartedMsg, ReportMsg, FailureMsg>;
+using Message = std::variant<AssignMsg, StopMsg, ShutdownMsg, ReleaseMsg, StartedMsg, ReportMsg,
+                             FailureMsg>;
 
 /// The wire type of a message.
 MessageType type_of(const Message& m);

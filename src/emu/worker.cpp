@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "emu/mpi_check.h"
 
 namespace dlsched::emu {
@@ -32,6 +34,8 @@ void Worker::run() {
         run_lease(*a);
       } else if (std::holds_alternative<StopMsg>(m)) {
         // A stop for a lease that already ended on its own (budget or deadline): nothing to do.
+      } else if (const auto* r = std::get_if<ReleaseMsg>(&m)) {
+        comms_.release(std::vector<int>(r->members.begin(), r->members.end()));
       } else if (std::holds_alternative<ShutdownMsg>(m)) {
         control_.flush();
         comms_.clear();
@@ -66,15 +70,17 @@ bool Worker::stop_requested(std::uint64_t lease) {
   return stop;
 }
 
-void Worker::compute(const IterationWork& w) {
+double Worker::compute(const IterationWork& w) {
   if (w.mode == ComputeMode::SLEEP) {
+    const double t0 = clock_.now();
     sleep_seconds(w.compute_seconds);
-    return;
+    return clock_.now() - t0;
   }
-  const double t0 = clock_.now();
   backend_.compute(w.flops);
   // An emulated slower GPU type: the same kernel, then the extra time it would have taken.
-  if (w.slowdown > 1) sleep_seconds((w.slowdown - 1) * (clock_.now() - t0));
+  const double kernel = backend_.last_compute_seconds();
+  if (w.slowdown > 1) sleep_seconds((w.slowdown - 1) * kernel);
+  return kernel * std::max(1.0, w.slowdown);
 }
 
 void Worker::run_lease(const AssignMsg& a) {
@@ -93,6 +99,7 @@ void Worker::run_lease(const AssignMsg& a) {
   // Restore from checkpoint: the same delay the simulator charges. A restore that outlasts
   // the round ends the lease at the deadline with no iteration; every member reads that from
   // the same ASSIGN, so they agree without talking, and the next lease waits out the rest.
+  r.communicators = static_cast<std::uint32_t>(comms_.size());
   if (a.wait_seconds >= a.deadline_seconds) {
     clock_.sleep_until(deadline);
     control_.send(DRIVER, r);
@@ -103,9 +110,8 @@ void Worker::run_lease(const AssignMsg& a) {
   double last_iteration = 0;
   for (;;) {
     const double t0 = clock_.now();
-    compute(a.work);
+    r.compute_seconds += compute(a.work);
     const double t1 = clock_.now();
-    r.compute_seconds += t1 - t0;
     // The leader decides whether this is the last iteration; the decision travels in the
     // gradient allreduce, so every member stops after the same iteration at no extra cost.
     float flag = 0;
@@ -123,7 +129,7 @@ void Worker::run_lease(const AssignMsg& a) {
     const double agreed =
         backend_.allreduce_gradients(comm, a.work.gradient_bytes, a.work.bucket_bytes, flag);
     const double t2 = clock_.now();
-    r.comm_seconds += t2 - t1;
+    r.comm_seconds += backend_.last_comm_seconds();
     last_iteration = t2 - t0;
     ++r.steps;
     if (r.steps >= a.budget_steps) {

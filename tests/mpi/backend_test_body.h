@@ -14,6 +14,7 @@
 
 #include "emu/backend.h"
 #include "emu/comm_cache.h"
+#include "emu/protocol.h"
 
 namespace dlsched::emu::test {
 
@@ -83,6 +84,22 @@ TEST_F(BackendTest, ComputeTimeGrowsWithFlops) {
   EXPECT_LT(large / small, 32.0) << "2 tiles " << small << " s, 16 tiles " << large << " s";
 }
 
+TEST_F(BackendTest, TimesItsOwnWork) {
+  // The worker reports these figures: they must be the work's, within the wall time around it.
+  const double unit = TEST_BACKEND.unit_flops;
+  backend_->compute(unit);  // warm-up
+  const double wall = time_compute(8 * unit);
+  const double own = backend_->last_compute_seconds();
+  EXPECT_GT(own, 0.5 * wall) << "own " << own << " s, wall " << wall << " s";
+  EXPECT_LE(own, wall * 1.001 + 1e-6) << "own " << own << " s, wall " << wall << " s";
+  JobCommunicator& comm = connect({rank_});
+  const auto t0 = std::chrono::steady_clock::now();
+  backend_->allreduce_gradients(comm, 8 << 20, 1 << 20, 0.0f);
+  const double comm_wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_GT(backend_->last_comm_seconds(), 0);
+  EXPECT_LE(backend_->last_comm_seconds(), comm_wall * 1.001 + 1e-6);
+}
+
 TEST_F(BackendTest, AllreduceAloneReturnsItsFlag) {
   JobCommunicator& comm = connect({rank_});
   EXPECT_EQ(comm.rank(), 0);
@@ -121,6 +138,26 @@ TEST_F(BackendTest, CachedCommunicatorIsReused) {
   JobCommunicator& again = cache.get(members, false);
   EXPECT_EQ(&built, &again);
   EXPECT_EQ(backend_->allreduce_gradients(again, 1 << 16, 1 << 14, 1.0f), size_);
+  cache.clear();
+}
+
+TEST_F(BackendTest, ReleasedCommunicatorIsGoneUntilBuiltAgain) {
+  // A worker's life under the driver: a job's set, a lone rank, then the whole set again.
+  CommCache cache(*backend_, parent_);
+  const std::vector<int> members = all_ranks();
+  EXPECT_EQ(backend_->allreduce_gradients(cache.get(members, true), 1 << 16, 1 << 14, 1.0f),
+            size_);
+  cache.release(members);  // every member at the same point: finalize, then destroy
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_THROW(cache.get(members, false), ProtocolError);
+  EXPECT_THROW(cache.release(members), ProtocolError);
+  JobCommunicator& alone = cache.get({rank_}, true);
+  EXPECT_EQ(backend_->allreduce_gradients(alone, 1 << 12, 1 << 12, 2.0f), 2.0);
+  cache.release({rank_});
+  JobCommunicator& rebuilt = cache.get(members, true);
+  EXPECT_EQ(rebuilt.size(), size_);
+  EXPECT_EQ(backend_->allreduce_gradients(rebuilt, 1 << 16, 1 << 14, 1.0f), size_);
+  EXPECT_EQ(cache.size(), 1u);
   cache.clear();
 }
 

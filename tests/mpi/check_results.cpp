@@ -1,9 +1,11 @@
 // Checks an emulation's results file: every job ran exactly its iterations, no worker rank
-// served two jobs at once, preempted jobs resumed where they stopped, and (optionally) the
+// served two jobs at once, no worker held two job communicators, preempted jobs resumed where they stopped, and (optionally) the
 // job order and GPU counts match a simulation of the same experiment.
-//   emu_check_results EMU.h5 [--expect-preemptions] [--expect-requeue] [--compare SIM.h5]
+//   emu_check_results EMU.h5 [--expect-preemptions] [--expect-released] [--expect-requeue]
+//   [--compare SIM.h5]
 //   [--write-throughputs OUT.json]
 //   emu_check_results EMU.h5 --checkpointed
+// --expect-released: some job communicator was freed because another rank set needed its ranks.
 // --expect-requeue: the run was checkpointed and resumed (allocation event 3, checkpoint
 // consumed). --checkpointed: the file is a run stopped with a checkpoint, not yet resumed: the
 // checkpoint's progress must match the rows written, every GPU must be free.
@@ -53,7 +55,32 @@ std::string describe(const std::set<std::pair<std::uint32_t, int>>& g) {
   return "{" + s + "}";
 }
 
-void check_emulation(const ResultsFile& r, bool expect_preemptions) {
+/// A count attribute of the run, -1 (and a failure) if missing.
+long count_attribute(const ResultsFile& r, const std::string& key) {
+  const auto it = r.attributes.find(key);
+  expect(it != r.attributes.end(), fmt::format("{} attribute present", key));
+  return it == r.attributes.end() ? -1 : std::stol(it->second);
+}
+
+/// Workers said how many communicators they held at the end of each lease: never more than
+/// one, since a rank set's communicator is freed once another set needs one of its ranks.
+void check_communicators(const ResultsFile& r, bool expect_released) {
+  const long built = count_attribute(r, "communicators_built");
+  const long released = count_attribute(r, "communicators_released");
+  const long most = count_attribute(r, "communicators_most_held_by_a_worker");
+  const long workers = static_cast<long>(r.cluster.size());
+  expect(built >= 1, fmt::format("{} communicators built", built));
+  expect(most == 1, fmt::format("a worker held up to {} communicators (expected 1)", most));
+  expect(released <= built && built - released <= workers,
+         fmt::format("{} built, {} freed: more left than the {} workers can hold", built, released,
+                     workers));
+  if (expect_released)
+    expect(released > 0, "placements changed, so some communicator was freed");
+  fmt::print("communicators: {} built, {} reused, {} freed, at most {} per worker\n", built,
+             count_attribute(r, "communicators_reused"), released, most);
+}
+
+void check_emulation(const ResultsFile& r, bool expect_preemptions, bool expect_released) {
   expect(r.attributes.count("mode") && r.attributes.at("mode") == "emulate",
          "mode attribute is emulate");
   expect(r.attributes.count("status") && r.attributes.at("status") == "complete",
@@ -123,6 +150,7 @@ void check_emulation(const ResultsFile& r, bool expect_preemptions) {
     }
   }
   expect(owner.empty(), "every GPU is free at the end");
+  check_communicators(r, expect_released);
   double overhead = 0;
   for (const auto& round : r.rounds) overhead = std::max(overhead, round.control_overhead);
   fmt::print(
@@ -278,15 +306,18 @@ void write_throughputs(const ResultsFile& r, const std::string& path) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fmt::print(stderr, "usage: {} EMU.h5 [--expect-preemptions] [--compare SIM.h5]\n", argv[0]);
+    fmt::print(stderr, "usage: {} EMU.h5 [--expect-preemptions] [--expect-released] [--compare SIM.h5]\n", argv[0]);
     return 2;
   }
-  bool expect_preemptions = false, expect_requeue = false, checkpointed = false;
+  bool expect_preemptions = false, expect_released = false, expect_requeue = false,
+       checkpointed = false;
   std::string sim_path, throughputs_path;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--expect-preemptions")
       expect_preemptions = true;
+    else if (a == "--expect-released")
+      expect_released = true;
     else if (a == "--expect-requeue")
       expect_requeue = true;
     else if (a == "--checkpointed")
@@ -306,7 +337,7 @@ int main(int argc, char** argv) {
       check_checkpointed(emu, argv[1]);
       return check::exit_code();
     }
-    check_emulation(emu, expect_preemptions);
+    check_emulation(emu, expect_preemptions, expect_released);
     if (expect_requeue) check_requeued(emu);
     if (!throughputs_path.empty()) write_throughputs(emu, throughputs_path);
     if (!sim_path.empty()) compare_with_simulation(emu, read_results(sim_path));

@@ -1,8 +1,11 @@
 // Unit tests of the emulator's pieces that need no MPI ranks: the message protocol, the
-// cluster made from hosts, slowdown factors and the work a lease carries.
+// driver's communicator registry, the cluster made from hosts, slowdown factors and the work a lease carries.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/error.h"
+#include "emu/comm_cache.h"
 #include "emu/driver.h"
 #include "emu/emulated_cluster.h"
 #include "emu/protocol.h"
@@ -59,13 +62,18 @@ TEST(Protocol, EveryTypeRoundTrips) {
   r.steps = 17;
   r.seconds = 1.25;
   r.reason = StopReason::REQUESTED;
-  const std::vector<Message> all = {sample_assign(), StopMsg{5}, ShutdownMsg{},
-                                    StartedMsg{6},   r,          FailureMsg{"disk on fire"}};
+  r.communicators = 3;
+  const std::vector<Message> all = {sample_assign(), StopMsg{5},    ShutdownMsg{},
+                                    ReleaseMsg{{2, 4}}, StartedMsg{6}, r,
+                                    FailureMsg{"disk on fire"}};
   for (const Message& m : all) {
     const Message back = decode(encode(m));
     EXPECT_EQ(type_of(back), type_of(m)) << to_string(type_of(m));
   }
   EXPECT_EQ(std::get<ReportMsg>(decode(encode(r))).reason, StopReason::REQUESTED);
+  EXPECT_EQ(std::get<ReportMsg>(decode(encode(r))).communicators, 3u);
+  EXPECT_EQ(std::get<ReleaseMsg>(decode(encode(ReleaseMsg{{2, 4}}))).members,
+            (std::vector<std::int32_t>{2, 4}));
   EXPECT_EQ(std::get<FailureMsg>(decode(encode(FailureMsg{"disk on fire"}))).what, "disk on fire");
 }
 
@@ -94,6 +102,68 @@ TEST(Protocol, WrongVersionMagicAndLengthAreRejected) {
   longer.push_back(std::byte{0});
   EXPECT_THROW(decode(longer), ProtocolError);
   EXPECT_THROW(decode(std::vector<std::byte>(3)), ProtocolError);
+}
+
+TEST(Protocol, ReleaseOfNoRanksIsRejected) {
+  EXPECT_THROW(decode(encode(ReleaseMsg{})), ProtocolError);
+}
+
+using Sets = std::vector<std::vector<int>>;
+
+TEST(CommRegistry, ReusesAnUnchangedRankSet) {
+  CommRegistry reg;
+  EXPECT_TRUE(reg.plan_lease({1, 2}).build);
+  const CommPlan again = reg.plan_lease({1, 2});
+  EXPECT_FALSE(again.build);
+  EXPECT_TRUE(again.release.empty());
+  EXPECT_EQ(reg.counts().built, 1u);
+  EXPECT_EQ(reg.counts().reused, 1u);
+  EXPECT_EQ(reg.counts().released, 0u);
+}
+
+TEST(CommRegistry, DisjointSetsAreKeptSideBySide) {
+  CommRegistry reg;
+  reg.plan_lease({1, 2});
+  const CommPlan other = reg.plan_lease({3});
+  EXPECT_TRUE(other.build);
+  EXPECT_TRUE(other.release.empty());
+  EXPECT_EQ(reg.size(), 2u);
+  EXPECT_FALSE(reg.plan_lease({1, 2}).build);  // still cached
+}
+
+TEST(CommRegistry, ASetThatTakesRanksFreesEverySetItOverlaps) {
+  CommRegistry reg;
+  reg.plan_lease({1, 2});
+  reg.plan_lease({3, 4});
+  reg.plan_lease({5});
+  // {2,3} takes a rank from each of the first two sets; {5} keeps its communicator.
+  const CommPlan plan = reg.plan_lease({2, 3});
+  EXPECT_TRUE(plan.build);
+  EXPECT_EQ(plan.release, (Sets{{1, 2}, {3, 4}}));
+  EXPECT_EQ(reg.size(), 2u);
+  EXPECT_EQ(reg.counts().released, 2u);
+  // Rank 1 lost its communicator with {1,2}: a lease there builds one and frees nothing.
+  const CommPlan lone = reg.plan_lease({1});
+  EXPECT_TRUE(lone.build);
+  EXPECT_TRUE(lone.release.empty());
+  EXPECT_FALSE(reg.plan_lease({5}).build);
+}
+
+TEST(CommRegistry, CachedSetsStayDisjointUnderChurn) {
+  // Every rank in at most one cached set, whatever the order of leases.
+  CommRegistry reg;
+  const Sets leases = {{1, 2, 3, 4}, {1}, {2, 3}, {1, 2, 3, 4}, {4}, {3, 4}, {2}, {1, 2}};
+  std::map<int, int> holders;
+  for (const auto& members : leases) {
+    const CommPlan plan = reg.plan_lease(members);
+    for (const auto& old : plan.release)
+      for (int r : old) --holders[r];
+    if (plan.build)
+      for (int r : members) ++holders[r];
+    for (const auto& [rank, n] : holders) EXPECT_LE(n, 1) << "rank " << rank;
+    for (int r : members) EXPECT_EQ(holders[r], 1) << "rank " << r;
+  }
+  EXPECT_EQ(reg.counts().built - reg.counts().released, reg.size());
 }
 
 TEST(EmulatedCluster, OneNodePerRunOfHosts) {

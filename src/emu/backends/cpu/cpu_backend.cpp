@@ -67,6 +67,7 @@ void CpuBackend::gemm(int n) {
 }
 
 void CpuBackend::compute(double flops) {
+  const double t0 = clock_.now();
   // Full tiles first, then one smaller sgemm for the rest: 2 n^3 FLOPs each.
   const double tile_flops = 2.0 * std::pow(static_cast<double>(CPU_KERNEL_TILE), 3);
   double left = flops;
@@ -76,10 +77,12 @@ void CpuBackend::compute(double flops) {
   }
   const int rest = static_cast<int>(std::cbrt(left / 2.0));
   if (rest >= 1) gemm(rest);
+  last_compute_seconds_ = clock_.now() - t0;
 }
 
 double CpuBackend::allreduce_gradients(JobCommunicator& comm, std::size_t bytes,
                                        std::size_t bucket_bytes, float flag) {
+  const double t0 = clock_.now();
   auto& mpi = static_cast<MpiJobCommunicator&>(comm);
   const std::size_t elems = std::max<std::size_t>(1, bytes / sizeof(float));
   const std::size_t bucket = std::max<std::size_t>(1, bucket_bytes / sizeof(float));
@@ -94,6 +97,7 @@ double CpuBackend::allreduce_gradients(JobCommunicator& comm, std::size_t bytes,
   }
   const double sum = gradients_[elems];
   gradients_[elems] = 0.0f;
+  last_comm_seconds_ = clock_.now() - t0;
   return sum;
 }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "emu/backend.h"
+#include "emu/wall_clock.h"
 
 namespace dlsched::emu {
 
@@ -37,9 +38,14 @@ class CpuBackend : public Backend {
   void compute(double flops) override;
   double allreduce_gradients(JobCommunicator& comm, std::size_t bytes, std::size_t bucket_bytes,
                              float flag) override;
+  double last_compute_seconds() const override { return last_compute_seconds_; }
+  double last_comm_seconds() const override { return last_comm_seconds_; }
 
  private:
   void gemm(int n);
+  WallClock clock_;
+  double last_compute_seconds_ = 0;
+  double last_comm_seconds_ = 0;
   std::vector<float> a_, b_, c_;  // kernel operands, allocated once at the largest size
   std::vector<float> gradients_;  // grows to the largest job served, plus the flag element
 };

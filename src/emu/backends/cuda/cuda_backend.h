@@ -37,10 +37,10 @@ class CudaBackend : public Backend {
                              float flag) override;
 
   /// GPU seconds of the last compute() (CUDA events).
-  double last_compute_seconds() const { return last_compute_seconds_; }
+  double last_compute_seconds() const override { return last_compute_seconds_; }
   /// GPU seconds of the last allreduce_gradients(), from before the first bucket to after the
   /// last (CUDA events; the staged path's host part included).
-  double last_comm_seconds() const { return last_comm_seconds_; }
+  double last_comm_seconds() const override { return last_comm_seconds_; }
   /// This rank's device (selects it on first use).
   int device();
   /// The stream all work goes to (selects the device on first use).
