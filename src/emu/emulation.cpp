@@ -202,6 +202,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
       DriveOutcome run = drive(*outcome.experiment, *policy, channel, tee, s,
                                resume ? &*resume : nullptr);
       outcome.summary = run.summary;
+      outcome.communicators = run.communicators;
       if (writer) record_communicators(*writer, run.communicators);
       if (!run.checkpoint) {
         if (writer) writer->close();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "emu/comm_cache.h"
 #include "emu/protocol.h"
 #include "io/records.h"
 #include "sched/experiment.h"
@@ -42,11 +43,13 @@ struct EmulationOutcome {
   std::unique_ptr<Experiment> experiment;  ///< rank 0 only
   RunSummary summary;                      ///< rank 0 only
   std::string hosts;                       ///< rank 0 only: worker hosts, comma separated
+  CommCounts communicators;                ///< rank 0 only: job communicators built and freed
 };
 
 /// Runs an emulation over `world` (collective). Every rank returns the same exit code. Bad
-/// input is found on rank 0 before anything starts and returns exit code 2 on every rank; a failure while running (a worker error, a
-/// protocol error) is printed by rank 0, which then calls MPI_Abort so nothing hangs.
+/// input is found on rank 0 before anything starts and returns exit code 2 on every rank; a
+/// failure while running (a worker error, a protocol error) is printed by rank 0, which then
+/// calls MPI_Abort so nothing hangs.
 /// `extra` (rank 0) also receives every row, e.g. a MemorySink for benchmarks.
 EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& options,
                                RecordSink* extra = nullptr);
