@@ -79,11 +79,13 @@ step emulate_cuda_1worker_tf32 180 env DLSCHED_CUDA_PRECISION=tf32 "${MPI[@]}" -
   --cluster 1x1:h100 --round-length 0.5 --restore-delay 0.1 --no-model-restore \
   -o "$OUT/emulate_cuda_1worker_tf32.h5"
 step check_cuda_1worker_tf32 60 "$BIN/emu_check_results" "$OUT/emulate_cuda_1worker_tf32.h5"
-# Two workers on the one GPU, a 2-GPU job among 1-GPU ones: host-staged allreduce.
+# Two workers on the one GPU, a 2-GPU job among 1-GPU ones: host-staged allreduce, and the
+# pair's communicator freed when the 1-GPU jobs take its ranks (each gets a one-rank NCCL one).
 step emulate_cuda_2workers 180 "${MPI[@]}" -n 3 "$BIN/dlsched" emulate "${COMMON[@]}" \
   --trace tests/mpi/data/tiny-2gpu.csv --policy fifo --cluster 1x2:h100 --round-length 0.5 \
   -o "$OUT/emulate_cuda_2workers.h5"
-step check_cuda_2workers 60 "$BIN/emu_check_results" "$OUT/emulate_cuda_2workers.h5"
+step check_cuda_2workers 60 "$BIN/emu_check_results" "$OUT/emulate_cuda_2workers.h5" \
+  --expect-released
 # No visible device: a clear error and a non-zero exit, no hang.
 expect_failure emulate_cuda_no_device 60 "no CUDA device visible" \
   env CUDA_VISIBLE_DEVICES= "${MPI[@]}" -n 2 "$BIN/dlsched" emulate "${COMMON[@]}" \
