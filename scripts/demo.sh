@@ -29,7 +29,9 @@ echo "== simulated: $TRACE on $CLUSTER, 60 s rounds"
 if [ "$(id -u)" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 SCALED=(--trace "$TRACE" --cluster "$CLUSTER" --time-scale 0.01 --round-length 300)
 for policy in fifo las; do
-  "$DLSCHED" simulate "${SCALED[@]}" --policy "$policy" --no-progress --quiet -o "$OUT/scaled-sim-$policy.h5"
+  # --whole-iterations: the simulator ends leases as the emulator does (between iterations).
+  "$DLSCHED" simulate "${SCALED[@]}" --policy "$policy" --whole-iterations --no-progress --quiet \
+    -o "$OUT/scaled-sim-$policy.h5"
   echo "emulating $policy on 9 MPI ranks (about a minute) ..."
   mpiexec --oversubscribe -n 9 "$DLSCHED" emulate "${SCALED[@]}" --policy "$policy" \
     --comm-scale 0.001 -o "$OUT/scaled-emu-$policy.h5" > "$OUT/scaled-emu-$policy.log"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The validation loop of docs/validation.md: profile the trace's models on the ranks, then for
-# fifo, las and one Gavel policy simulate (with the profile, and without it for contrast),
-# emulate twice (run-to-run spread) and compare job by job.
+# fifo, las and one Gavel policy simulate (with the profile; with it and the emulator's
+# whole-iteration leases; without it, for contrast), emulate twice (run-to-run spread) and
+# compare job by job.
 #   usage: scripts/validate.sh [OUTDIR]
 # Environment (defaults in brackets):
 #   DLSCHED [build/src/dlsched]  MPIEXEC [mpiexec]
@@ -58,11 +59,14 @@ run_case() {
   local name=$1; shift
   "$DLSCHED" simulate "${COMMON[@]}" "$@" --throughputs "$TABLE" --no-progress \
     -o "$OUT/$name-sim.h5"
+  "$DLSCHED" simulate "${COMMON[@]}" "$@" --throughputs "$TABLE" --whole-iterations \
+    --no-progress -o "$OUT/$name-whole.h5"
   "$DLSCHED" simulate "${COMMON[@]}" "$@" --no-progress -o "$OUT/$name-uncal.h5"
   for i in 1 2; do
     "${LAUNCH[@]}" "$DLSCHED" emulate "${COMMON[@]}" "$@" "${WORK[@]}" -o "$OUT/$name-emu$i.h5"
   done
   "$DLSCHED" compare "$OUT/$name-sim.h5" "$OUT/$name-emu1.h5" > "$OUT/$name-sim-vs-emu1.txt"
+  "$DLSCHED" compare "$OUT/$name-whole.h5" "$OUT/$name-emu1.h5" > "$OUT/$name-whole-vs-emu1.txt"
   "$DLSCHED" compare "$OUT/$name-uncal.h5" "$OUT/$name-emu1.h5" > "$OUT/$name-uncal-vs-emu1.txt"
   "$DLSCHED" compare "$OUT/$name-emu1.h5" "$OUT/$name-emu2.h5" > "$OUT/$name-emu1-vs-emu2.txt"
 }
@@ -79,7 +83,7 @@ done
 
 header=1
 for name in $POLICIES; do
-  for pair in "sim emu1" "uncal emu1" "emu1 emu2"; do
+  for pair in "sim emu1" "whole emu1" "uncal emu1" "emu1 emu2"; do
     set -- $pair
     csv=$("$DLSCHED" compare --format csv "$OUT/$name-$1.h5" "$OUT/$name-$2.h5")
     if [[ $header == 1 ]]; then echo "case,$(head -1 <<<"$csv")"; header=0; fi

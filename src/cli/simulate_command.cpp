@@ -22,6 +22,7 @@ struct SimulateArgs {
   bool progress = true;
   bool list_policies = false;
   bool quiet = false;
+  bool whole_iterations = false;
 };
 
 int run_simulate(SimulateArgs& a) {
@@ -36,9 +37,18 @@ int run_simulate(SimulateArgs& a) {
   // Every input is loaded and checked before the output file exists.
   std::unique_ptr<Experiment> ex = load_experiment(a.experiment);
   std::unique_ptr<Policy> policy = make_policy(a.experiment.policy, a.experiment.policy_params);
+  RunAttributes attributes = ex->attributes("simulate");
+  if (a.whole_iterations) {
+    // The emulator's leases, and like it one job per GPU.
+    ex->scheduler.packing = false;
+    if (policy->may_pack() && !a.quiet)
+      std::cerr << "dlsched: note: --whole-iterations runs no packed jobs (as emulate); policy "
+                << policy->name() << " runs with packing off\n";
+    attributes["whole_iterations"] = "true";
+  }
   std::unique_ptr<Hdf5ResultsWriter> writer;
   if (!a.out.empty()) {
-    writer = std::make_unique<Hdf5ResultsWriter>(a.out, ex->attributes("simulate"), a.flush_interval);
+    writer = std::make_unique<Hdf5ResultsWriter>(a.out, attributes, a.flush_interval);
     writer->cluster(cluster_records(ex->cluster));
   }
   struct JobsOnly : RecordSink {  // without --out only the summary is kept
@@ -50,6 +60,7 @@ int run_simulate(SimulateArgs& a) {
   RecordSink& sink = writer ? static_cast<RecordSink&>(*writer) : none;
   SimulationOptions options;
   options.progress_bar = a.progress && !a.quiet;
+  options.whole_iterations = a.whole_iterations;
   const RunSummary summary = simulate(*ex, *policy, sink, options);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -73,6 +84,9 @@ CommandAction add_simulate_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("!--no-progress", args->progress, "no progress bar");
   cmd->add_flag("-q,--quiet", args->quiet, "print nothing on success");
+  cmd->add_flag("--whole-iterations", args->whole_iterations,
+                "end leases as emulate does: at a round boundary each job stops at the iteration "
+                "end nearest it, and the round's decisions wait for the last (no packing)");
   cmd->add_flag("--list-policies", args->list_policies, "list the registered policies and exit");
   return [cmd, args]() -> int {
     if (!cmd->parsed()) return -1;

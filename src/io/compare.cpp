@@ -135,6 +135,12 @@ Comparison compare_runs(const ResultsFile& sim, const std::string& sim_file,
   c.emu_file = emu_file;
   if (const auto* m = find_attribute(sim, "mode")) c.sim_mode = *m;
   if (const auto* m = find_attribute(emu, "mode")) c.emu_mode = *m;
+  auto exact_simulation = [](const ResultsFile& f, const std::string& mode) {
+    return mode == "simulate" && !find_attribute(f, "whole_iterations");
+  };
+  c.exact_boundaries_vs_emulation =
+      (exact_simulation(sim, c.sim_mode) && c.emu_mode == "emulate") ||
+      (exact_simulation(emu, c.emu_mode) && c.sim_mode == "emulate");
   for (const ExperimentField& f : experiment_fields())
     if (const auto* v = find_attribute(sim, f.attribute)) c.experiment.emplace_back(f.name, *v);
 

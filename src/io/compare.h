@@ -59,6 +59,9 @@ struct ErrorBreakdown {
 struct Comparison {
   std::string sim_file, emu_file;
   std::string sim_mode, emu_mode;  ///< root attribute "mode" of each file
+  /// A simulation on either side ended leases exactly at round boundaries (no
+  /// "whole_iterations" attribute) while the other side is an emulation.
+  bool exact_boundaries_vs_emulation = false;
   std::vector<std::pair<std::string, std::string>> experiment;  ///< the matching fields, value
   RunReport sim, emu;
   double avg_jct_error = 0;      ///< (emu.avg_jct - sim.avg_jct) / sim.avg_jct, signed

@@ -264,6 +264,9 @@ std::string format_table(const Comparison& c) {
   }
   if (c.sim.status != "complete" || c.emu.status != "complete")
     out += "note: a run did not complete (status running); its tables end at its last flush\n";
+  if (c.exact_boundaries_vs_emulation)
+    out += "note: the simulation stopped jobs exactly at round boundaries; emulate stops them "
+           "between iterations (simulate --whole-iterations does too)\n";
   return out;
 }
 

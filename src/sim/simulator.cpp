@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <limits>
 #include <queue>
+#include <utility>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -59,6 +60,9 @@ class Simulation {
         sink_(sink),
         bar_(opt.progress_bar),
         check_(opt.check_invariants),
+        whole_iterations_(opt.whole_iterations),
+        lease_start_(jobs_.size(), 0),
+        paused_(jobs_.size(), false),
         segment_(jobs_.size(), 0),
         segment_start_iters_(jobs_.size(), 0),
         segment_start_time_(jobs_.size(), 0),
@@ -86,23 +90,41 @@ class Simulation {
         sched_.observe(Event{Event::Kind::ARRIVAL, now, jobs_[next_arrival].index});
         ++next_arrival;
       }
-      const bool tick = now >= next_tick;
-      if (tick) sched_.observe(Event{Event::Kind::ROUND_TICK, now});
+      bool tick = now >= next_tick;
+      if (tick && whole_iterations_ && !boundary_pending_) {
+        // The boundary: every lease ends at a whole iteration; the tick waits for the last.
+        boundary_pending_ = true;
+        boundary_time_ = now;
+        next_tick = end_leases_at_boundary(now);
+        tick = next_tick <= now;
+      }
+      if (tick) {
+        if (boundary_pending_) observe_paused_progress(now);
+        sched_.observe(Event{Event::Kind::ROUND_TICK, now});
+      }
       for (const Decision& d : sched_.decide(now)) carry_out(now, d);
       if (check_) {
         const std::string broken = sched_.check_invariants();
         if (!broken.empty()) throw InvariantError(fmt::format("t={}: {}", now, broken));
       }
+      if (boundary_pending_ && !tick) {  // waiting for the last lease at the boundary
+        bar_.update(sched_.finished_jobs(), n, now);
+        continue;
+      }
+      const double boundary = boundary_pending_ ? boundary_time_ : now;
       if (tick) {
-        sink_.round(RoundRecord{rounds_, now, sched_.busy_gpus(),
+        if (boundary_pending_) renew_paused_leases(now);
+        boundary_pending_ = false;
+        sink_.round(RoundRecord{rounds_, boundary, sched_.busy_gpus(),
                                 static_cast<std::int32_t>(sched_.running_jobs()),
                                 static_cast<std::int32_t>(sched_.active_jobs() - sched_.running_jobs()),
-                                static_cast<std::int32_t>(sched_.finished_jobs()), 0});
+                                static_cast<std::int32_t>(sched_.finished_jobs()), now - boundary});
         sink_.round_done();
         ++rounds_;
       }
       // Rounds tick only while there is work; an idle cluster waits for the next arrival.
-      next_tick = sched_.active_jobs() > 0 ? sched_.next_round_after(now) : INF;
+      next_tick = sched_.active_jobs() > 0 ? sched_.next_round_after(boundary) : INF;
+      if (next_tick <= now) next_tick = sched_.next_round_after(now);
       bar_.update(sched_.finished_jobs(), n, now);
     }
     sink_.round_done();
@@ -141,10 +163,81 @@ class Simulation {
                           ex_.cluster.nodes_spanned(gpus)};
   }
 
+  /// Iterations a job's lease at the boundary ends with, and when (whole_iterations): the
+  /// worker's rule, after its first iteration or once the next would end further past the
+  /// boundary than stopping now ends before it.
+  std::pair<double, double> lease_end_at_boundary(JobId job, double boundary) const {
+    const JobState& s = sched_.state(job);
+    const double start = lease_start_[job];
+    // A restore that outlasts the round: the lease ends at the boundary with no iteration.
+    if (start >= boundary || !(s.progress_rate > 0))
+      return {boundary, sched_.iterations_done(job, boundary)};
+    const double step = static_cast<double>(s.gpus.size()) / jobs_[job].num_gpus;
+    const double seconds = step / s.progress_rate;
+    double k = 1;
+    if (start + seconds < boundary)
+      k = std::max(2.0, std::ceil((boundary - start) / seconds - 0.5 - 1e-9));
+    const double at = start + k * seconds;
+    return {at, sched_.iterations_done(job, at)};
+  }
+
+  /// At a boundary: each running job stops at a whole iteration (its progress row closes there)
+  /// or finishes on its own before; returns when the last of them does.
+  double end_leases_at_boundary(double boundary) {
+    double last = boundary;
+    paused_iterations_.clear();
+    for (JobId j = 0; j < jobs_.size(); ++j) {
+      const JobState& s = sched_.state(j);
+      if (s.status != JobState::Status::RUNNING) continue;
+      const double left = jobs_[j].iterations - sched_.iterations_done(j, boundary);
+      const double finish =
+          std::max({boundary, s.progress_time, s.resume_at}) + left / s.progress_rate;
+      const auto [at, iters] = lease_end_at_boundary(j, boundary);
+      if (finish <= at) {  // the budget ends the lease first: its completion event stands
+        last = std::max(last, finish);
+        continue;
+      }
+      last = std::max(last, at);
+      close_segment(at, j, s.gpus, iters);
+      ++segment_[j];  // its predicted completion no longer holds
+      paused_[j] = true;
+      paused_iterations_.emplace_back(j, iters);
+    }
+    for (JobId j = 0; j < jobs_.size(); ++j)
+      if (paused_[j]) segment_start_time_[j] = last;
+    return last;
+  }
+
+  /// The paused jobs' exact progress, before the tick decides on it.
+  void observe_paused_progress(double now) {
+    for (const auto& [j, iters] : paused_iterations_) {
+      sched_.observe(Event{Event::Kind::PROGRESS, now, j, iters, 0});
+      segment_start_iters_[j] = iters;
+    }
+  }
+
+  /// Paused jobs the tick let keep their GPUs start their next lease now.
+  void renew_paused_leases(double now) {
+    for (const auto& [j, iters] : paused_iterations_) {
+      if (!paused_[j]) continue;  // stopped or restarted by the tick
+      paused_[j] = false;
+      const JobState& s = sched_.state(j);
+      if (s.status != JobState::Status::RUNNING) continue;
+      segment_start_time_[j] = now;
+      lease_start_[j] = std::max(now, s.resume_at);
+      const double finish = lease_start_[j] + (jobs_[j].iterations - iters) / s.progress_rate;
+      completions_.push(Completion{finish, j, segment_[j]});
+    }
+    paused_iterations_.clear();
+  }
+
   void carry_out(double now, const Decision& d) {
     ++segment_[d.job];
+    const bool paused = paused_[d.job];
+    paused_[d.job] = false;
     if (d.kind == Decision::Kind::STOP) {
-      close_segment(now, d.job, d.gpus, sched_.state(d.job).progress_iterations);
+      // A job paused at the boundary closed its progress row where it stopped.
+      if (!paused) close_segment(now, d.job, d.gpus, sched_.state(d.job).progress_iterations);
       allocation_rows(now, d.job, d.gpus, 0);
       return;
     }
@@ -157,6 +250,7 @@ class Simulation {
     }
     segment_start_iters_[d.job] = s.progress_iterations;
     segment_start_time_[d.job] = now;
+    lease_start_[d.job] = std::max(now, d.resume_at);
     const double remaining = jobs_[d.job].iterations - s.progress_iterations;
     const double finish = std::max(now, d.resume_at) + remaining / s.progress_rate;
     completions_.push(Completion{finish, d.job, segment_[d.job]});
@@ -181,6 +275,12 @@ class Simulation {
   RecordSink& sink_;
   ProgressBar bar_;
   bool check_;
+  bool whole_iterations_;
+  bool boundary_pending_ = false;  // whole_iterations: a boundary waits for its last lease
+  double boundary_time_ = 0;
+  std::vector<double> lease_start_;  // when the job's current lease began iterating
+  std::vector<bool> paused_;         // stopped at the pending boundary, GPUs still held
+  std::vector<std::pair<JobId, double>> paused_iterations_;  // and the iterations it stopped at
   std::priority_queue<Completion, std::vector<Completion>, std::greater<>> completions_;
   std::vector<std::uint64_t> segment_;
   std::vector<double> segment_start_iters_;

@@ -12,6 +12,11 @@ namespace dlsched {
 struct SimulationOptions {
   bool progress_bar = false;  ///< redraw a progress line on stderr
   bool check_invariants = false;  ///< verify the core's invariants after every decision
+  /// Leases as the emulator runs them: at a round boundary each running job stops at the end of
+  /// the iteration nearest the boundary (never inside one), and the round's decisions wait
+  /// until the last has stopped; arrivals meanwhile fill free GPUs. Off: jobs stop exactly at
+  /// the boundary, with fractional iterations.
+  bool whole_iterations = false;
 };
 
 /// Headline figures of a finished run.

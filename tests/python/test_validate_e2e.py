@@ -98,7 +98,8 @@ class ValidateEndToEnd(unittest.TestCase):
         lines = self.summary.strip().splitlines()
         self.assertTrue(lines[0].startswith("case,sim_file,emu_file,"))
         cases = [line.split(",")[0] for line in lines[1:]]
-        self.assertEqual(cases, ["fifo:sim-vs-emu1", "fifo:uncal-vs-emu1", "fifo:emu1-vs-emu2"])
+        self.assertEqual(cases, ["fifo:sim-vs-emu1", "fifo:whole-vs-emu1", "fifo:uncal-vs-emu1",
+                                 "fifo:emu1-vs-emu2"])
         for line in lines[1:]:
             self.assertEqual(line.split(",")[6], "6")  # compared_jobs
 

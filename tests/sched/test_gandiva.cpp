@@ -81,8 +81,11 @@ TEST(Gandiva, ResumingOnAnotherNodeIsACheckpointRestore) {
   for (const AllocationRecord& a : run.rows.allocations)
     if (a.job == 1 && a.event == 1 && a.time == 4) resumed_elsewhere = a.node == 0;
   ASSERT_TRUE(resumed_elsewhere);
-  for (const ProgressRecord& p : run.rows.progress_rows)
-    if (p.job == 1 && p.start == 4) EXPECT_DOUBLE_EQ(p.end - p.start - p.seconds, 3);
+  for (const ProgressRecord& p : run.rows.progress_rows) {
+    if (p.job == 1 && p.start == 4) {
+      EXPECT_DOUBLE_EQ(p.end - p.start - p.seconds, 3);
+    }
+  }
 }
 
 TEST(Gandiva, PacksAFavourablePairAtTheCoLocatedRates) {

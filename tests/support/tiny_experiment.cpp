@@ -50,10 +50,9 @@ const JobRecord& TinyRun::job(JobId id) const {
   throw std::out_of_range("no /jobs row for job " + std::to_string(id));
 }
 
-TinyRun run_tiny(const Experiment& ex) {
+TinyRun run_tiny(const Experiment& ex, SimulationOptions options) {
   TinyRun run;
   auto policy = make_policy(ex.options.policy, ex.options.policy_params);
-  SimulationOptions options;
   options.check_invariants = true;
   run.summary = simulate(ex, *policy, run.rows, options);
   return run;

@@ -34,7 +34,7 @@ struct TinyRun {
   const JobRecord& job(JobId id) const;
 };
 
-/// Simulates with invariant checks on after every decision.
-TinyRun run_tiny(const Experiment& ex);
+/// Simulates with invariant checks on after every decision (whatever `options` says).
+TinyRun run_tiny(const Experiment& ex, SimulationOptions options = {});
 
 }  // namespace dlsched::test
