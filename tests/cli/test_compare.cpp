@@ -250,6 +250,20 @@ TEST(CompareFormat, TableShowsErrorsBreakdownAndUnfinished) {
   EXPECT_NE(t.find("Spearman"), std::string::npos) << t;
 }
 
+TEST(CompareFormat, NotesAnExactBoundarySimulationAgainstAnEmulation) {
+  const std::string note = "simulate --whole-iterations";
+  const auto table = [](const ResultsFile& a, const ResultsFile& b) {
+    return format_comparison(compare_runs(a, "a.h5", b, "b.h5", 10), ReportFormat::TABLE);
+  };
+  EXPECT_NE(table(sim_run(), emu_run()).find(note), std::string::npos);
+  EXPECT_NE(table(emu_run(), sim_run()).find(note), std::string::npos);
+  ResultsFile whole = sim_run();
+  whole.attributes["whole_iterations"] = "true";
+  EXPECT_EQ(table(whole, emu_run()).find(note), std::string::npos);
+  EXPECT_EQ(table(emu_run(), emu_run()).find(note), std::string::npos);
+  EXPECT_EQ(table(sim_run(), sim_run()).find(note), std::string::npos);
+}
+
 std::string write_run(const std::string& name, const ResultsFile& r) {
   const std::string path = test::scratch_dir() + "/" + name;
   Hdf5ResultsWriter writer(path, r.attributes);
