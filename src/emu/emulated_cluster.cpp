@@ -12,23 +12,11 @@
 
 namespace dlsched::emu {
 
-std::optional<WorldRanks> join_world(MPI_Comm world, const char* command, const char* roles) {
-  DLSCHED_MPI_CHECK(MPI_Comm_set_errhandler(world, MPI_ERRORS_RETURN));
-  WorldRanks w;
-  DLSCHED_MPI_CHECK(MPI_Comm_rank(world, &w.rank));
-  DLSCHED_MPI_CHECK(MPI_Comm_size(world, &w.size));
-  if (w.size >= 2) return w;
-  if (w.rank == 0)
-    std::cerr << "dlsched: error: " << command << " needs at least 2 MPI ranks (" << roles
-              << "); start it with mpirun -np N+1\n";
-  return std::nullopt;
-}
+namespace {
 
-std::vector<std::string> gather_hosts(MPI_Comm world) {
+/// Every rank's host name, gathered to rank 0 in rank order (empty on other ranks).
+std::vector<std::string> gather_hosts(MPI_Comm world, int rank, int size) {
   constexpr int HOST_CHARS = 256;
-  int rank = 0, size = 0;
-  DLSCHED_MPI_CHECK(MPI_Comm_rank(world, &rank));
-  DLSCHED_MPI_CHECK(MPI_Comm_size(world, &size));
   char mine[HOST_CHARS] = {};
   std::strncpy(mine, mpi_host().c_str(), HOST_CHARS - 1);
   std::vector<char> all(rank == 0 ? static_cast<std::size_t>(size) * HOST_CHARS : 0);
@@ -38,6 +26,23 @@ std::vector<std::string> gather_hosts(MPI_Comm world) {
   for (int r = 0; rank == 0 && r < size; ++r)
     hosts.emplace_back(all.data() + static_cast<std::size_t>(r) * HOST_CHARS);
   return hosts;
+}
+
+}  // namespace
+
+std::optional<WorldRanks> join_world(MPI_Comm world, const char* command, const char* roles) {
+  DLSCHED_MPI_CHECK(MPI_Comm_set_errhandler(world, MPI_ERRORS_RETURN));
+  WorldRanks w;
+  DLSCHED_MPI_CHECK(MPI_Comm_rank(world, &w.rank));
+  DLSCHED_MPI_CHECK(MPI_Comm_size(world, &w.size));
+  if (w.size >= 2) {
+    w.hosts = gather_hosts(world, w.rank, w.size);
+    return w;
+  }
+  if (w.rank == 0)
+    std::cerr << "dlsched: error: " << command << " needs at least 2 MPI ranks (" << roles
+              << "); start it with mpirun -np N+1\n";
+  return std::nullopt;
 }
 
 std::string cluster_spec_from_hosts(const std::vector<std::string>& worker_hosts,

@@ -15,19 +15,18 @@
 
 namespace dlsched::emu {
 
-/// This rank and the size of `world`, for a run of rank 0 plus workers, with MPI errors on
-/// `world` returned to the caller (and thrown by DLSCHED_MPI_CHECK) instead of aborting.
-/// With fewer than 2 ranks, rank 0 prints how to start `command` (`roles` says what the ranks
-/// do) and every rank gets nothing: the run ends with an input error.
+/// This rank, the size of `world` and (rank 0) every rank's host name, for a run of rank 0 plus
+/// workers, with MPI errors on `world` returned to the caller (and thrown by DLSCHED_MPI_CHECK)
+/// instead of aborting. Collective over `world`. With fewer than 2 ranks, rank 0 prints how to
+/// start `command` (`roles` says what the ranks do) and every rank gets nothing: the run ends
+/// with an input error.
 struct WorldRanks {
   int rank = 0;
   int size = 0;
+  /// Rank 0: MPI_Get_processor_name of every rank, in rank order. Other ranks: empty.
+  std::vector<std::string> hosts;
 };
 std::optional<WorldRanks> join_world(MPI_Comm world, const char* command, const char* roles);
-
-/// Every rank's host name (MPI_Get_processor_name), gathered to rank 0 in rank order.
-/// Collective over `world`; ranks other than 0 get an empty list.
-std::vector<std::string> gather_hosts(MPI_Comm world);
 
 /// A cluster shorthand with one node per run of consecutive worker ranks on the same host,
 /// e.g. hosts {a,a,b,b,b} -> "1x2:v100,1x3:v100". Worker rank r serves global GPU r-1.

@@ -121,7 +121,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
     return outcome;
   }
   const int rank = world_ranks->rank, size = world_ranks->size;
-  const std::vector<std::string> hosts = gather_hosts(world);
+  const std::vector<std::string>& hosts = world_ranks->hosts;
 
   // Rank 0 loads and checks every input; the others learn only whether to go on.
   std::vector<double> slowdown;

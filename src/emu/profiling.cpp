@@ -184,7 +184,7 @@ ProfileOutcome run_profile(MPI_Comm world, const ProfileOptions& o) {
     return outcome;
   }
   const int rank = world_ranks->rank, size = world_ranks->size;
-  const std::vector<std::string> hosts = gather_hosts(world);
+  const std::vector<std::string>& hosts = world_ranks->hosts;
 
   Setup setup;
   const int status = setup_on_rank0(world, rank, [&] {
