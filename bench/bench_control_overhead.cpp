@@ -50,7 +50,8 @@ std::string write_trace(int workers, const std::vector<int>& job_gpus, const std
 /// `per_two_workers` jobs of these GPU counts for every two workers.
 std::vector<int> jobs_for(int workers, const std::vector<int>& per_two_workers) {
   std::vector<int> out;
-  for (int w = 0; w < workers; w += 2) out.insert(out.end(), per_two_workers.begin(), per_two_workers.end());
+  for (int w = 0; w < workers; w += 2)
+    out.insert(out.end(), per_two_workers.begin(), per_two_workers.end());
   return out;
 }
 

@@ -181,6 +181,13 @@ class Simulation {
     return {at, sched_.iterations_done(job, at)};
   }
 
+  /// When a running job that has done `iters` iterations at `from` finishes, at its rate and
+  /// not iterating before its restore ends.
+  double finish_time(JobId job, double from, double iters) const {
+    const JobState& s = sched_.state(job);
+    return std::max(from, s.resume_at) + (jobs_[job].iterations - iters) / s.progress_rate;
+  }
+
   /// At a boundary: each running job stops at a whole iteration (its progress row closes there)
   /// or finishes on its own before; returns when the last of them does.
   double end_leases_at_boundary(double boundary) {
@@ -189,9 +196,7 @@ class Simulation {
     for (JobId j = 0; j < jobs_.size(); ++j) {
       const JobState& s = sched_.state(j);
       if (s.status != JobState::Status::RUNNING) continue;
-      const double left = jobs_[j].iterations - sched_.iterations_done(j, boundary);
-      const double finish =
-          std::max({boundary, s.progress_time, s.resume_at}) + left / s.progress_rate;
+      const double finish = finish_time(j, boundary, sched_.iterations_done(j, boundary));
       const auto [at, iters] = lease_end_at_boundary(j, boundary);
       if (finish <= at) {  // the budget ends the lease first: its completion event stands
         last = std::max(last, finish);
@@ -203,8 +208,7 @@ class Simulation {
       paused_[j] = true;
       paused_iterations_.emplace_back(j, iters);
     }
-    for (JobId j = 0; j < jobs_.size(); ++j)
-      if (paused_[j]) segment_start_time_[j] = last;
+    for (const auto& [j, iters] : paused_iterations_) segment_start_time_[j] = last;
     return last;
   }
 
@@ -225,8 +229,7 @@ class Simulation {
       if (s.status != JobState::Status::RUNNING) continue;
       segment_start_time_[j] = now;
       lease_start_[j] = std::max(now, s.resume_at);
-      const double finish = lease_start_[j] + (jobs_[j].iterations - iters) / s.progress_rate;
-      completions_.push(Completion{finish, j, segment_[j]});
+      completions_.push(Completion{finish_time(j, now, iters), j, segment_[j]});
     }
     paused_iterations_.clear();
   }
@@ -250,10 +253,9 @@ class Simulation {
     }
     segment_start_iters_[d.job] = s.progress_iterations;
     segment_start_time_[d.job] = now;
-    lease_start_[d.job] = std::max(now, d.resume_at);
-    const double remaining = jobs_[d.job].iterations - s.progress_iterations;
-    const double finish = std::max(now, d.resume_at) + remaining / s.progress_rate;
-    completions_.push(Completion{finish, d.job, segment_[d.job]});
+    lease_start_[d.job] = std::max(now, s.resume_at);
+    completions_.push(Completion{finish_time(d.job, now, s.progress_iterations), d.job,
+                                 segment_[d.job]});
   }
 
   void finish(double now, JobId job) {

@@ -95,7 +95,8 @@ TEST_F(BackendTest, TimesItsOwnWork) {
   JobCommunicator& comm = connect({rank_});
   const auto t0 = std::chrono::steady_clock::now();
   backend_->allreduce_gradients(comm, 8 << 20, 1 << 20, 0.0f);
-  const double comm_wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double comm_wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_GT(backend_->last_comm_seconds(), 0);
   EXPECT_LE(backend_->last_comm_seconds(), comm_wall * 1.001 + 1e-6);
 }

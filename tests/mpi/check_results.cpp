@@ -1,6 +1,7 @@
 // Checks an emulation's results file: every job ran exactly its iterations, no worker rank
-// served two jobs at once, no worker held two job communicators, preempted jobs resumed where they stopped, and (optionally) the
-// job order and GPU counts match a simulation of the same experiment.
+// served two jobs at once, no worker held two job communicators, preempted jobs resumed where
+// they stopped, and (optionally) the job order and GPU counts match a simulation of the same
+// experiment.
 //   emu_check_results EMU.h5 [--expect-preemptions] [--expect-released] [--expect-requeue]
 //   [--compare SIM.h5]
 //   [--write-throughputs OUT.json]
@@ -306,7 +307,9 @@ void write_throughputs(const ResultsFile& r, const std::string& path) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fmt::print(stderr, "usage: {} EMU.h5 [--expect-preemptions] [--expect-released] [--compare SIM.h5]\n", argv[0]);
+    fmt::print(stderr,
+               "usage: {} EMU.h5 [--expect-preemptions] [--expect-released] [--compare SIM.h5]\n",
+               argv[0]);
     return 2;
   }
   bool expect_preemptions = false, expect_released = false, expect_requeue = false,

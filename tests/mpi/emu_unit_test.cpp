@@ -1,5 +1,6 @@
 // Unit tests of the emulator's pieces that need no MPI ranks: the message protocol, the
-// driver's communicator registry, the cluster made from hosts, slowdown factors and the work a lease carries.
+// driver's communicator registry, the cluster made from hosts, slowdown factors and the work a
+// lease carries.
 #include <gtest/gtest.h>
 
 #include <map>
