@@ -17,20 +17,33 @@ void add_experiment_options(CLI::App& cmd, ExperimentOptions& o,
       ->capture_default_str();
   cmd.add_option("--policy", o.policy, "scheduling policy (dlsched simulate --list-policies)")
       ->capture_default_str();
+  cmd.add_option("--mechanism", o.mechanism,
+                 "round mechanism: dlsched, or gavel / tiresias to behave as that project's "
+                 "simulator (sets the round length, restore and suspend delays and the refill rule "
+                 "unless given; docs/policies.md)")
+      ->capture_default_str();
   cmd.add_option("--policy-param", policy_params, "policy parameter key=value (repeatable)");
   cmd.add_option("--policy-plugin", o.policy_plugins,
                  "shared library with out-of-tree policies (repeatable; see docs/policies.md)");
+  // The mechanism's defaults apply to the knobs below that the user does not give.
+  const auto set_by_user = [&o](const char* knob) {
+    return [&o, knob](const std::string&) { o.set_by_user.insert(knob); };
+  };
   cmd.add_option("--round-length", o.round_length, "seconds between preemptive scheduling rounds")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->each(set_by_user("round_length"));
   cmd.add_option("--restore-delay", o.restore_delay,
                  "checkpoint + restore seconds charged per restart (models.toml may override)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->each(set_by_user("restore_delay"));
   cmd.add_option("--suspend-delay", o.suspend_delay,
                  "seconds to resume a suspended job on the nodes it left (policies that suspend "
                  "instead of checkpointing: gandiva)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->each(set_by_user("suspend_delay"));
   cmd.add_flag("!--no-model-restore", o.per_model_restore,
-               "ignore per-model restore_seconds; charge --restore-delay everywhere");
+               "ignore per-model restore_seconds; charge --restore-delay everywhere")
+      ->each(set_by_user("per_model_restore"));
   cmd.add_option("--time-scale", o.time_scale,
                  "shrink the experiment: submit times, job lengths, round length and restore "
                  "delays are multiplied by this")

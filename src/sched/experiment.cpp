@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "sched/mechanism.h"
 #include "sched/plugin_loader.h"
 
 namespace dlsched {
@@ -30,7 +31,33 @@ std::string default_models_path() {
   return "jobs/models.toml";
 }
 
-std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& options) {
+namespace {
+
+/// The options with the mechanism's value for every knob the user did not set.
+ExperimentOptions with_mechanism_defaults(ExperimentOptions options) {
+  const Mechanism& m = find_mechanism(options.mechanism);
+  // A knob keeps its value if the user gave it, or if a caller of this library set it to
+  // something other than its default.
+  const ExperimentOptions defaults;
+  const auto unset = [&](const char* knob, auto value, auto default_value) {
+    return options.set_by_user.count(knob) == 0 && value == default_value;
+  };
+  if (unset("round_length", options.round_length, defaults.round_length))
+    options.round_length = m.round_length;
+  if (unset("restore_delay", options.restore_delay, defaults.restore_delay))
+    options.restore_delay = m.restore_delay;
+  if (unset("per_model_restore", options.per_model_restore, defaults.per_model_restore))
+    options.per_model_restore = m.per_model_restore;
+  if (unset("suspend_delay", options.suspend_delay, defaults.suspend_delay))
+    options.suspend_delay = m.suspend_delay;
+  return options;
+}
+
+}  // namespace
+
+std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& requested) {
+  const ExperimentOptions options = with_mechanism_defaults(requested);
+  const Mechanism& mechanism = find_mechanism(options.mechanism);
   if (options.trace_path.empty()) throw InputError("--trace is required");
   if (!(options.round_length > 0) || !std::isfinite(options.round_length))
     throw InputError(fmt::format("--round-length must be a positive number of seconds, got {}", options.round_length));
@@ -68,6 +95,11 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& options) {
   ex->scheduler.suspend_delay = options.suspend_delay;
   ex->scheduler.per_model_restore = options.per_model_restore;
   ex->scheduler.time_scale = options.time_scale;
+  ex->scheduler.mechanism = std::string(mechanism.name);
+  ex->scheduler.refill_between_rounds = mechanism.refill_between_rounds;
+  ex->scheduler.round_ends_with_last_lease = mechanism.round_ends_with_last_lease;
+  ex->scheduler.resolve_interval = mechanism.resolve_interval * options.time_scale;
+  ex->scheduler.seed = options.seed;
   return ex;
 }
 
@@ -81,6 +113,7 @@ std::map<std::string, std::string> Experiment::attributes(const std::string& mod
       {"throughputs", options.throughputs_path},
       {"default_model", options.default_model},
       {"policy", options.policy},
+      {"mechanism", options.mechanism},
       {"policy_params", params},
       {"policy_plugins", options.policy_plugins},
       {"round_length", options.round_length},
@@ -95,6 +128,7 @@ std::map<std::string, std::string> Experiment::attributes(const std::string& mod
   a["tool_version"] = DLSCHED_VERSION;
   a["mode"] = mode;
   a["policy"] = options.policy;
+  a["mechanism"] = options.mechanism;
   a["policy_params"] = params.dump();
   a["trace"] = trace.path;
   a["trace_format"] = trace.format;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct ExperimentOptions {
   std::string throughputs_path;      ///< optional measured table
   std::string default_model = "ResNet-50";
   std::string policy = "fifo";
+  /// The round mechanism (sched/mechanism.h): defaults for the knobs below that the user did
+  /// not set, chosen to behave as a reference simulator does.
+  std::string mechanism = "dlsched";
   PolicyParams policy_params;
   std::vector<std::string> policy_plugins;  ///< shared libraries loaded before the policy
   double round_length = 300;
@@ -35,6 +39,9 @@ struct ExperimentOptions {
   bool per_model_restore = true;
   double time_scale = 1;
   std::uint64_t seed = 1;
+  /// Knobs the user set explicitly ("round_length", "restore_delay", "suspend_delay",
+  /// "per_model_restore"): the mechanism leaves those as they are.
+  std::set<std::string> set_by_user;
 };
 
 /// Everything loaded and validated. Members are created in dependency order and must not

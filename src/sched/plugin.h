@@ -15,7 +15,8 @@
 /// version is refused instead of crashing.
 /// 2: Policy gained save_state() and restore_state() (checkpoint and resume), suspends() and
 ///    may_pack() (Gandiva); JobView gained packed_with, rate and nodes.
-#define DLSCHED_POLICY_API_VERSION 2
+/// 3: PolicyInput gained resolve_interval, seed, decides_only_at_rounds and mechanism.
+#define DLSCHED_POLICY_API_VERSION 3
 
 /// Defines the entry points of a plugin with one policy. The loader checks the version first
 /// and only then calls the registration function, so nothing of a mismatched plugin runs.

@@ -2,6 +2,7 @@
 // A policy is pure: no clock, no I/O, no MPI; the same object runs in simulate and emulate.
 #pragma once
 
+#include <cstdint>
 #include <limits>
 #include <span>
 #include <stdexcept>
@@ -71,6 +72,17 @@ struct PolicyInput {
   const ThroughputModel* throughput = nullptr;
   double round_length = 0;
   bool packing_allowed = false;  ///< may requests use pack_with? (off in emulate)
+  /// Policies that solve for an allocation: the least seconds between two solves, which
+  /// happen only after the set of jobs changed (--mechanism gavel: 1920); 0: whenever it did.
+  double resolve_interval = 0;
+  /// Seed for a policy's random choices (--seed); the same seed gives the same run.
+  std::uint64_t seed = 1;
+  /// Does the core ask only at round boundaries (--mechanism gavel), so that a job a policy
+  /// leaves out waits for the next round even if GPUs free up?
+  bool decides_only_at_rounds = false;
+  /// The round mechanism's name (--mechanism: dlsched, gavel, tiresias). Policies whose
+  /// reference simulator runs them differently follow it there (fifo under gavel).
+  std::string_view mechanism = "dlsched";
 };
 
 /// A policy's answer: requests in priority order. The core enforces, whatever the answer:

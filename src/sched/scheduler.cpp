@@ -315,8 +315,11 @@ std::vector<Decision> Scheduler::decide(double now) {
   const bool round = round_pending_;
   round_pending_ = false;
   std::erase_if(active_, [&](JobId j) { return states_[j].status == JobState::Status::DONE; });
-  // Between rounds only free GPUs can be filled: nothing to do without both.
-  if (!round && (waiting_ == 0 || busy_gpus_ == cluster_.num_gpus())) return with_rate_changes({});
+  // Between rounds only free GPUs can be filled: nothing to do without both, or at all where
+  // the mechanism leaves freed GPUs idle until the round ends.
+  if (!round && (!config_.refill_between_rounds || waiting_ == 0 ||
+                 busy_gpus_ == cluster_.num_gpus()))
+    return with_rate_changes({});
   views_.clear();
   views_.reserve(active_.size());
   for (JobId j : active_) views_.push_back(view(j, now));
@@ -328,6 +331,10 @@ std::vector<Decision> Scheduler::decide(double now) {
   in.throughput = &throughput_;
   in.round_length = config_.round_length;
   in.packing_allowed = config_.packing;
+  in.resolve_interval = config_.resolve_interval;
+  in.seed = config_.seed;
+  in.decides_only_at_rounds = !config_.refill_between_rounds;
+  in.mechanism = config_.mechanism;
   ++decide_calls_;
   const PolicyOutput out = policy_.schedule(in);
   std::vector<Decision> decisions = apply(now, out, round && policy_.preemptive());
@@ -586,6 +593,11 @@ std::string Scheduler::check_invariants() const {
   for (GpuId g = 0; g < cluster_.num_gpus(); ++g)
     if (first[g] == -1) ++free_type[cluster_.type_of(g)];
   if (free_type != free_per_type_) return "free GPU count per type is stale";
+  // Where freed GPUs wait for the next round (--mechanism gavel), jobs may wait beside them.
+  if (!config_.refill_between_rounds) return {};
+  // Policies that place only the jobs an allocation names (Gavel's fifo-perf) may leave any
+  // job waiting until the next solve.
+  if (!policy_.work_conserving() && policy_.preemptive()) return {};
   const int most_free = *std::max_element(free_type.begin(), free_type.end());
   for (JobId j : active_) {
     const JobState& s = states_[j];

@@ -1,6 +1,7 @@
 // The scheduler core: events in, decisions out. No clock, no I/O, no MPI.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,12 @@ struct SchedulerConfig {
   double time_scale = 1;           ///< the restore delay is charged scaled like everything else
   double suspend_delay = 1;        ///< seconds to resume a suspended job on the nodes it left
   bool packing = true;             ///< may policies pack two jobs on one GPU? (emulate: no)
+  /// The round mechanism (sched/mechanism.h): its name and its rules.
+  std::string mechanism = "dlsched";
+  bool refill_between_rounds = true;       ///< decide on arrivals and completions between rounds
+  bool round_ends_with_last_lease = false; ///< simulate: a round ends when its last lease does
+  double resolve_interval = 0;             ///< least seconds between allocation solves (policies)
+  std::uint64_t seed = 1;                  ///< seed of the policies' random choices
 };
 
 /// Something that happened, with the time it happened.

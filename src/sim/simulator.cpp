@@ -71,8 +71,9 @@ class Simulation {
 
   RunSummary run() {
     std::size_t next_arrival = 0;
-    double next_tick = INF;
     const std::size_t n = jobs_.size();
+    // Rounds that end with their last lease start with the first arrival.
+    double next_tick = ex_.scheduler.round_ends_with_last_lease && n > 0 ? jobs_[0].submit_time : INF;
     double now = 0;
     while (sched_.finished_jobs() < n) {
       const double t_arrival = next_arrival < n ? jobs_[next_arrival].submit_time : INF;
@@ -122,9 +123,16 @@ class Simulation {
         sink_.round_done();
         ++rounds_;
       }
-      // Rounds tick only while there is work; an idle cluster waits for the next arrival.
-      next_tick = sched_.active_jobs() > 0 ? sched_.next_round_after(boundary) : INF;
-      if (next_tick <= now) next_tick = sched_.next_round_after(now);
+      if (ex_.scheduler.round_ends_with_last_lease) {
+        if (tick) {
+          const double t_next_arrival = next_arrival < n ? jobs_[next_arrival].submit_time : INF;
+          next_tick = round_end_with_last_lease(now, t_next_arrival);
+        }
+      } else {
+        // Rounds tick only while there is work; an idle cluster waits for the next arrival.
+        next_tick = sched_.active_jobs() > 0 ? sched_.next_round_after(boundary) : INF;
+        if (next_tick <= now) next_tick = sched_.next_round_after(now);
+      }
       bar_.update(sched_.finished_jobs(), n, now);
     }
     sink_.round_done();
@@ -179,6 +187,22 @@ class Simulation {
       k = std::max(2.0, std::ceil((boundary - start) / seconds - 0.5 - 1e-9));
     const double at = start + k * seconds;
     return {at, sched_.iterations_done(job, at)};
+  }
+
+  /// The end of a round decided at `now` where rounds end with their last lease (Gavel's
+  /// simulator): when the last running job's lease of one round length ends or it finishes,
+  /// whichever is first; with nothing running, at the next arrival.
+  double round_end_with_last_lease(double now, double next_arrival) const {
+    const double full = now + ex_.scheduler.round_length;
+    if (sched_.running_jobs() == 0)
+      return next_arrival < INF || sched_.active_jobs() == 0 ? next_arrival : full;
+    double last = now;
+    for (JobId j = 0; j < jobs_.size() && last < full; ++j)
+      if (sched_.state(j).status == JobState::Status::RUNNING)
+        last = std::max(last, finish_time(j, now, sched_.iterations_done(j, now)));
+    // A finish that rounds to `now` is already due: its completion event ends it, and the
+    // round must still move time forward.
+    return last > now ? std::min(last, full) : full;
   }
 
   /// When a running job that has done `iters` iterations at `from` finishes, at its rate and

@@ -105,16 +105,16 @@ TEST(GavelLp, FinishTimeFairnessSolvesTheGoldenRatio) {
   }
 }
 
-TEST(GavelLp, ThroughputPrefersEachJobsRelativelyFastestType) {
-  // Types A, B with one GPU each; j0 is 4x faster on A, j1 equally fast on both. Normalised
-  // by each job's best speed, c = j0 (1, 0.25), j1 (1, 1): j0 on A and j1 on B give 2, the
-  // most two GPUs can give.
+TEST(GavelLp, ThroughputMaximisesTheRawSumAsGavelDoes) {
+  // Types A, B with one GPU each; j0 runs 10 and 8 iterations/s there, j1 2 and 1. The raw sum
+  // is largest with j0 on A and j1 on B (11 against 10). Normalised by each job's best speed
+  // the other way round would win (0.8 + 1 against 1 + 0.5): Gavel's policy is the raw one.
   GavelProblem p;
   p.gpus_per_type = {1, 1};
-  p.throughput = {4, 1, 3, 3};
+  p.throughput = {10, 8, 2, 1};
   p.scale_factor = {1, 1};
   const GavelAllocation a = solve_gavel_allocation(p, GavelObjective::MAX_THROUGHPUT);
-  EXPECT_NEAR(a.objective, 2, 1e-9);
+  EXPECT_NEAR(a.objective, 11, 1e-9);
   EXPECT_NEAR(a.x(0, 0), 1, 1e-9);
   EXPECT_NEAR(a.x(1, 1), 1, 1e-9);
 }

@@ -1,8 +1,13 @@
 // FIFO: jobs in arrival order, each with the GPUs it asked for, never preempted.
 // Strict ("fifo", as in Gavel's FIFO baseline): a job that does not fit blocks those behind
 // it. "fifo-backfill": later jobs that fit run in the gaps (no reservation for the head job).
+// Under --mechanism gavel, "fifo" runs as Gavel's simulator runs its FIFO: each job is given a
+// GPU type at random among those with room (--seed) and keeps it, and jobs are placed only
+// when the allocation is re-solved (gavel_fifo_allocation.h, gavel_rounds.h).
 #include <string>
 
+#include "sched/policies/gavel_fifo_allocation.h"
+#include "sched/policies/gavel_rounds.h"
 #include "sched/policy_registry.h"
 
 namespace dlsched {
@@ -16,6 +21,7 @@ class FifoPolicy : public Policy {
   bool work_conserving() const override { return backfill_; }
 
   PolicyOutput schedule(const PolicyInput& in) override {
+    if (!backfill_ && in.mechanism == "gavel") return as_gavel(in);
     PolicyOutput out;
     out.backfill = backfill_;
     out.ranked.reserve(in.jobs.size());
@@ -24,8 +30,36 @@ class FifoPolicy : public Policy {
     return out;
   }
 
+  std::string save_state() const override {
+    if (!used_gavel_) return {};
+    PolicyStateWriter w;
+    gavel_rounds_.save(w);
+    gavel_allocation_.save(w);
+    return w.str();
+  }
+  void restore_state(std::string_view state) override {
+    if (state.empty()) return;
+    PolicyStateReader r(name(), state);
+    gavel_rounds_.restore(r);
+    gavel_allocation_.restore(r);
+    r.finish();
+    used_gavel_ = true;
+  }
+
  private:
+  PolicyOutput as_gavel(const PolicyInput& in) {
+    used_gavel_ = true;
+    const auto thr = [&](const JobView& j) { return thr_.of(in, j); };
+    return gavel_rounds_.schedule(in, thr, [&](const PolicyInput& at) {
+      return gavel_allocation_.solve(at, [&](const JobView& j) { return thr_.of(at, j); });
+    });
+  }
+
   bool backfill_;
+  bool used_gavel_ = false;
+  GavelRounds gavel_rounds_{{.shuffle_types = true, .skip_zero_priority = true}};
+  GavelFifoAllocation gavel_allocation_{GavelFifoAllocation::TypeChoice::RANDOM};
+  TypeThroughputs thr_;
 };
 
 struct StrictFifo : FifoPolicy {

@@ -441,12 +441,10 @@ class Solver {
         break;
       }
       case GavelObjective::MAX_THROUGHPUT: {
-        for (int j = 0; j < n; ++j) {
-          double best = 0;
-          for (int t = 0; t < types; ++t) best = std::max(best, T(j, t));
-          for (int t = 0; t < types; ++t)
-            if (best > 0) c[j * types + t] = p_.scale_factor[j] * T(j, t) / best;
-        }
+        // Gavel's max_sum_throughput_perf: the raw sum of throughputs (iterations/s), as its
+        // policy states it, not normalised per job.
+        for (int j = 0; j < n; ++j)
+          for (int t = 0; t < types; ++t) c[j * types + t] = T(j, t);
         a.share = single_ ? fill_single(c, a.objective) : max_weighted_sum(p_, s_, c, a.objective);
         break;
       }

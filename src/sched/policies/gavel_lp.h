@@ -15,7 +15,7 @@ enum class GavelObjective {
   MAX_MIN_FAIRNESS,      ///< weighted LAS: max min_j T_j(X) sf_j / (w_j T_j(X_equal))
   FINISH_TIME_FAIRNESS,  ///< Themis' rho: min max_j (t_j + R_j / T_j(X)) / (finish time on 1/n)
   MIN_MAKESPAN,          ///< max min_j T_j(X) / R_j (all jobs finish as early as possible)
-  MAX_THROUGHPUT,        ///< max sum_j sf_j T_j(X) / max_t T[j][t] (peak-GPU equivalents)
+  MAX_THROUGHPUT,        ///< max sum_j T_j(X): raw iterations/s, as Gavel's policy
 };
 
 /// One allocation problem: jobs x GPU types. Vectors are per job; `throughput` is job-major.

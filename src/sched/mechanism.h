@@ -1,0 +1,37 @@
+// Round mechanisms: the knobs that make dlsched's one scheduler core run the way a reference
+// simulator runs its policies, so that a policy can be compared with the numbers its paper's
+// own code gives. A mechanism only sets defaults: any knob given on the command line wins.
+// docs/policies.md ("Mechanisms") lists every knob with the reference code it comes from.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dlsched {
+
+struct Mechanism {
+  std::string_view name;
+  std::string_view description;
+  double round_length = 300;        ///< seconds between preemptive rounds
+  double restore_delay = 20;        ///< seconds charged when a preempted job restarts
+  bool per_model_restore = true;    ///< models.toml's restore_seconds override restore_delay
+  double suspend_delay = 1;         ///< seconds to resume a suspended job (gandiva)
+  /// Are GPUs freed between rounds refilled at once (arrivals and completions ask the policy)?
+  /// Gavel's simulator decides only at round ends; a job that arrives mid-round waits for it.
+  bool refill_between_rounds = true;
+  /// Does a round end as soon as every job it started has stopped (Gavel: a round lasts until
+  /// the last job's lease of at most round_length ends, or until the next arrival when nothing
+  /// runs), rather than on the fixed grid of round_length?
+  bool round_ends_with_last_lease = false;
+  /// Policies that compute an allocation (Gavel's LPs, fifo-perf): the least seconds between
+  /// two solves; a solve happens only after the set of jobs changed. 0: every round it changed.
+  double resolve_interval = 0;
+};
+
+/// The mechanism called `name`; an unknown name is an InputError that lists the valid ones.
+const Mechanism& find_mechanism(std::string_view name);
+/// All mechanisms, the default ("dlsched") first.
+const std::vector<Mechanism>& mechanisms();
+
+}  // namespace dlsched

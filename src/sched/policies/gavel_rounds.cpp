@@ -1,0 +1,219 @@
+#include "sched/policies/gavel_rounds.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace dlsched {
+namespace {
+
+/// Gavel's stand-in for an infinite priority, kept finite so that 2x it still ranks higher.
+constexpr double UNSERVED_PRIORITY_SCALE = 1e9;
+
+}  // namespace
+
+const double* TypeThroughputs::of(const PolicyInput& in, const JobView& j) {
+  const std::size_t types = in.cluster->gpu_types().size();
+  if (cache_.size() < (static_cast<std::size_t>(j.id) + 1) * types)
+    cache_.resize((static_cast<std::size_t>(j.id) + 1) * types, -1);
+  double* row = &cache_[static_cast<std::size_t>(j.id) * types];
+  if (row[0] < 0)
+    for (std::size_t t = 0; t < types; ++t) {
+      const int type = static_cast<int>(t);
+      row[t] = j.requested_gpus <= in.cluster->num_gpus_of_type(type)
+                   ? in.throughput->progress_rate(
+                         j.id, consolidated(*in.throughput, type, j.requested_gpus))
+                   : 0;
+    }
+  return row;
+}
+
+GavelRounds::Track& GavelRounds::track(JobId id, int types) {
+  if (tracks_.size() <= id) tracks_.resize(static_cast<std::size_t>(id) + 1);
+  Track& t = tracks_[id];
+  if (static_cast<int>(t.time_on.size()) != types) {
+    t.time_on.assign(types, 0);
+    t.deficit.assign(types, 0);
+  }
+  return t;
+}
+
+/// Adds the time since the previous call to every job that has run through it, and notes
+/// arrivals and completions (a changed set of jobs asks for a new solve).
+void GavelRounds::account(const PolicyInput& in) {
+  const int types = static_cast<int>(in.cluster->gpu_types().size());
+  if (type_time_.size() != static_cast<std::size_t>(types)) type_time_.assign(types, 0);
+  const double half_round = in.round_length / 2;
+  for (const JobView& j : in.jobs) {
+    Track& t = track(j.id, types);
+    if (!t.active) {
+      // A new job starts with half a round on every type, as if it had just been reset.
+      t.active = true;
+      std::fill(t.time_on.begin(), t.time_on.end(), half_round);
+      std::fill(t.deficit.begin(), t.deficit.end(), 0.0);
+      t.x.clear();
+      jobs_changed_ = true;
+    }
+    if (j.running && has_last_) {
+      const double dt = in.now - std::max(last_now_, j.last_start);
+      if (dt > 0) {
+        t.time_on[j.current_type] += dt;
+        type_time_[j.current_type] += dt;
+      }
+    }
+  }
+  // Jobs active at the previous call and gone now have finished.
+  if (!known_.empty()) {
+    for (const JobView& j : in.jobs) tracks_[j.id].seen = true;
+    for (JobId id : known_) {
+      Track& t = tracks_[id];
+      if (!t.seen) {
+        t.active = false;
+        jobs_changed_ = true;
+      }
+    }
+    for (const JobView& j : in.jobs) tracks_[j.id].seen = false;
+  }
+  known_.clear();
+  for (const JobView& j : in.jobs) known_.push_back(j.id);
+  last_now_ = in.now;
+  has_last_ = true;
+}
+
+void GavelRounds::reset_and_solve(const PolicyInput& in, const Solver& solve) {
+  const int types = static_cast<int>(type_time_.size());
+  const double elapsed = in.now - last_reset_;
+  const double half_round = in.round_length / 2;
+  std::fill(type_time_.begin(), type_time_.end(), 0.0);
+  for (const JobView& j : in.jobs) {
+    Track& t = tracks_[j.id];
+    for (int k = 0; k < types; ++k) {
+      const double promised = t.x.empty() ? 0 : t.x[k] * elapsed;
+      t.deficit[k] += promised - (t.time_on[k] - half_round);
+      t.time_on[k] = half_round;
+      type_time_[k] += half_round;
+    }
+  }
+  last_reset_ = in.now;
+  ever_reset_ = true;
+  jobs_changed_ = false;
+  const std::vector<double> x = solve(in);
+  for (std::size_t v = 0; v < in.jobs.size(); ++v) {
+    Track& t = tracks_[in.jobs[v].id];
+    t.x.assign(x.begin() + static_cast<std::ptrdiff_t>(v * types),
+               x.begin() + static_cast<std::ptrdiff_t>((v + 1) * types));
+  }
+}
+
+std::vector<int> GavelRounds::type_order(const PolicyInput& in, const Throughputs& throughputs) {
+  const int types = static_cast<int>(type_time_.size());
+  std::vector<int> order(types);
+  std::iota(order.begin(), order.end(), 0);
+  if (options_.shuffle_types) {
+    // A stream of its own per round: a resumed run draws what the uninterrupted one drew.
+    std::mt19937_64 rng(in.seed * 0x9E3779B97F4A7C15ULL + rounds_);
+    for (int i = types - 1; i > 0; --i)
+      std::swap(order[i], order[static_cast<int>(rng() % static_cast<std::uint64_t>(i + 1))]);
+    return order;
+  }
+  // Fastest first: by the jobs' summed throughput relative to their best type (for Gavel's
+  // table, v100, p100, k80 as its simulator hard-codes them).
+  std::vector<double> speed(types, 0);
+  for (const JobView& j : in.jobs) {
+    const double* thr = throughputs(j);
+    const double best = *std::max_element(thr, thr + types);
+    if (best > 0)
+      for (int k = 0; k < types; ++k) speed[k] += thr[k] / best;
+  }
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return speed[a] > speed[b]; });
+  return order;
+}
+
+PolicyOutput GavelRounds::schedule(const PolicyInput& in, const Throughputs& throughputs,
+                                   const Solver& solve) {
+  account(in);
+  {
+    // Gavel's simulator also re-solves at once when a round would start with nothing
+    // running (it forgets the last reset then), so an idle cluster never waits for the
+    // interval.
+    const bool idle = std::none_of(in.jobs.begin(), in.jobs.end(),
+                                   [](const JobView& j) { return j.running; });
+    const bool interval_passed =
+        !ever_reset_ || idle || in.now - last_reset_ >= in.resolve_interval;
+    if (jobs_changed_ && interval_passed) reset_and_solve(in, solve);
+  }
+  const std::vector<int> order = type_order(in, throughputs);
+  if (in.round_boundary) ++rounds_;
+  plan_.begin(in, in.round_boundary);
+  for (int type : order) {
+    entries_.clear();
+    for (std::size_t v = 0; v < in.jobs.size(); ++v) {
+      const JobView& j = in.jobs[v];
+      if (plan_.kept(j)) continue;
+      const Track& t = tracks_[j.id];
+      const double x = t.x.empty() ? 0 : t.x[type];
+      const double share = type_time_[type] > 0 ? t.time_on[type] / type_time_[type] : 0;
+      double priority = 0;
+      if (x > 0 && throughputs(j)[type] > 0)
+        priority = share > 0 ? x / share : x * UNSERVED_PRIORITY_SCALE;
+      entries_.push_back(Entry{priority, t.deficit[type], x, v});
+    }
+    std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+      if (a.priority != b.priority) return a.priority > b.priority;
+      if (a.deficit != b.deficit) return a.deficit > b.deficit;
+      return a.x > b.x;
+    });
+    for (const Entry& e : entries_) {
+      if (plan_.free(type) == 0) break;
+      const JobView& j = in.jobs[e.view];
+      if (throughputs(j)[type] <= 0) continue;
+      if (options_.skip_zero_priority && e.priority <= 0) continue;
+      plan_.add(j, j.requested_gpus, type);
+    }
+  }
+  return plan_.take_output();
+}
+
+void GavelRounds::save(PolicyStateWriter& w) const {
+  w.put(last_now_).put(last_reset_).put(has_last_).put(ever_reset_).put(jobs_changed_);
+  w.put(rounds_);
+  w.put(type_time_.size());
+  for (double v : type_time_) w.put(v);
+  w.put(known_.size());
+  for (JobId id : known_) w.put(static_cast<std::int64_t>(id));
+  w.put(tracks_.size());
+  for (const Track& t : tracks_) {
+    w.put(t.active).put(t.time_on.size());
+    for (double v : t.time_on) w.put(v);
+    for (double v : t.deficit) w.put(v);
+    w.put(t.x.size());
+    for (double v : t.x) w.put(v);
+  }
+}
+
+void GavelRounds::restore(PolicyStateReader& r) {
+  constexpr std::size_t kMaxJobs = std::size_t{1} << 32;
+  constexpr std::size_t kMaxTypes = 1024;
+  last_now_ = r.get_double();
+  last_reset_ = r.get_double();
+  has_last_ = r.get_bool();
+  ever_reset_ = r.get_bool();
+  jobs_changed_ = r.get_bool();
+  rounds_ = static_cast<std::uint64_t>(r.get_int());
+  type_time_.resize(r.get_count(kMaxTypes));
+  for (double& v : type_time_) v = r.get_double();
+  known_.resize(r.get_count(kMaxJobs));
+  for (JobId& id : known_) id = static_cast<JobId>(r.get_count(kMaxJobs));
+  tracks_.resize(r.get_count(kMaxJobs));
+  for (Track& t : tracks_) {
+    t.active = r.get_bool();
+    const std::size_t types = r.get_count(kMaxTypes);
+    t.time_on.resize(types);
+    t.deficit.resize(types);
+    for (double& v : t.time_on) v = r.get_double();
+    for (double& v : t.deficit) v = r.get_double();
+    t.x.resize(r.get_count(kMaxTypes));
+    for (double& v : t.x) v = r.get_double();
+  }
+}
+
+}  // namespace dlsched

@@ -1,0 +1,100 @@
+// Gavel's round-based mechanism (Narayanan et al., OSDI'20, section 5, as its simulator runs
+// it: scheduler.py, _update_priorities, _reset_time_run_so_far and
+// _schedule_jobs_on_workers_helper). It turns an allocation X (job x GPU type -> share of
+// time) into the jobs of one round:
+//  - every job keeps, per GPU type, the time it has run there since the last reset, started
+//    at half a round; every type keeps the time it has handed out in all;
+//  - X is re-solved only after a job arrived or finished, and then at most once every
+//    resolve interval; each re-solve resets the times and adds to every job's deficit the
+//    time X promised it minus the time it got;
+//  - the priority of job j on type t is X[j][t] / (j's share of t's time), X x 1e9 before it
+//    has any share, 0 where X or the throughput is 0 or j arrived after the last solve;
+//  - each type's queue is sorted by priority, then deficit, then X (ties: arrival order), the
+//    queues are walked one type after the other (fastest type first, or a random order each
+//    round for heterogeneity-agnostic policies), and each job is given the first type that
+//    still has room for its scale factor.
+// The policies that produce X (gavel.cpp, fifo_perf.cpp) own one of these.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <vector>
+
+#include "sched/policies/gpu_plan.h"
+#include "sched/policy.h"
+#include "sched/policy_state.h"
+
+namespace dlsched {
+
+/// Iterations/s of a job on each GPU type at its scale factor, consolidated (0 where the type
+/// has too few GPUs), cached: they depend only on the job and the type.
+class TypeThroughputs {
+ public:
+  const double* of(const PolicyInput& in, const JobView& job);
+
+ private:
+  std::vector<double> cache_;  // by JobId x types, -1 = not computed
+};
+
+class GavelRounds {
+ public:
+  struct Options {
+    /// Walk the type queues in a new random order each round (Gavel does for policies whose
+    /// name has neither "Perf" nor "Packing"); otherwise fastest type first.
+    bool shuffle_types = false;
+    /// Leave out jobs of priority 0 (Gavel's FIFO policies): only jobs X places run.
+    bool skip_zero_priority = false;
+  };
+  /// Throughputs of a job on each GPU type at its scale factor (0: it cannot run there).
+  using Throughputs = std::function<const double*(const JobView&)>;
+  /// X for the active jobs: [view index * types + type].
+  using Solver = std::function<std::vector<double>(const PolicyInput&)>;
+
+  explicit GavelRounds(Options options) : options_(options) {}
+
+  /// One decision. At a round boundary every job may be placed anew; between rounds (where
+  /// the mechanism refills freed GPUs) running jobs stay and idle GPUs are offered in the
+  /// same order.
+  PolicyOutput schedule(const PolicyInput& in, const Throughputs& throughputs,
+                        const Solver& solve);
+
+  /// The bookkeeping above, for a checkpoint of the run.
+  void save(PolicyStateWriter& w) const;
+  void restore(PolicyStateReader& r);
+
+ private:
+  struct Track {
+    std::vector<double> time_on;  // seconds run per type since the last reset
+    std::vector<double> deficit;  // per type
+    std::vector<double> x;        // per type, from the last solve; empty if not in it
+    bool active = false;
+    bool seen = false;  // scratch: present in the current call
+  };
+  struct Entry {
+    double priority;
+    double deficit;
+    double x;
+    std::size_t view;
+  };
+
+  Track& track(JobId id, int types);
+  void account(const PolicyInput& in);
+  void reset_and_solve(const PolicyInput& in, const Solver& solve);
+  std::vector<int> type_order(const PolicyInput& in, const Throughputs& throughputs);
+
+  Options options_;
+  GpuPlan plan_;
+  std::vector<Track> tracks_;      // by JobId
+  std::vector<double> type_time_;  // seconds handed out per type since the last reset
+  std::vector<JobId> known_;       // the active jobs at the previous call
+  double last_now_ = 0;
+  double last_reset_ = 0;
+  bool has_last_ = false;
+  bool ever_reset_ = false;
+  bool jobs_changed_ = false;      // since the last solve
+  std::uint64_t rounds_ = 0;       // rounds decided, for the type shuffle's stream
+  std::vector<Entry> entries_;
+};
+
+}  // namespace dlsched
