@@ -82,6 +82,21 @@ TEST(CliErrors, UnknownPolicyAndBadKnobs) {
   expect_input_error(run(simulate_args(trace, out, "--time-scale -1")), "--time-scale", out);
   expect_input_error(run(simulate_args(trace, out, "--policy gandiva --suspend-delay -1")),
                      "--suspend-delay must be >= 0", out);
+  expect_input_error(run(simulate_args(trace, out, "--mechanism nope")),
+                     "unknown mechanism 'nope' (valid: dlsched, gavel, tiresias)", out);
+}
+
+TEST(Cli, AMechanismSetsTheKnobsTheUserDidNotGive) {
+  const std::string out = scratch_dir() + "/mechanism.h5";
+  const std::string trace = trace_path("tiresias-60_job.csv") + " --cluster 2x4:v100";
+  const Outcome gavel = run(simulate_args(trace, out, "--mechanism gavel"));
+  EXPECT_EQ(gavel.code, 0) << gavel.output;
+  EXPECT_NE(gavel.output.find("round 360 s"), std::string::npos) << gavel.output;
+  const Outcome given = run(simulate_args(trace, out, "--mechanism gavel --round-length 300"));
+  EXPECT_EQ(given.code, 0) << given.output;
+  EXPECT_NE(given.output.find("round 300 s"), std::string::npos) << given.output;
+  const Outcome tiresias = run(simulate_args(trace, out, "--mechanism tiresias"));
+  EXPECT_NE(tiresias.output.find("round 1 s"), std::string::npos) << tiresias.output;
 }
 
 TEST(CliErrors, MissingTraceFile) {
