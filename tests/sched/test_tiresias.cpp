@@ -14,26 +14,32 @@ std::unique_ptr<Experiment> starving_trace(const std::string& starve_factor) {
   // j0 (10 s) at 0, then three 3 s jobs arriving as each previous one ends: 4, 7, 10.
   auto ex = tiny_experiment({{0, 1, 10}, {4, 1, 3}, {7, 1, 3}, {10, 1, 3}}, {{1, 1, "g"}},
                             "tiresias-las", 1, 0);
+  ex->options.policy_params.set("queues=2");
   ex->options.policy_params.set("thresholds=4");
   ex->options.policy_params.set("starve_factor=" + starve_factor);
   return ex;
 }
 
 TEST(TiresiasLas, JobCrossingTheThresholdIsDemotedAndAStarvedOneIsPromoted) {
-  // starve_factor 2. j0 runs alone 0-4; at 4 it has 4 GPU-s >= 4: demoted to Q1, and j1 (Q0)
-  // preempts it. j1 runs 4-7, j2 7-10, j3 from 10 (each 3 GPU-s < 4, so they stay in Q0).
-  // j0 has waited since 4 after running 4 s: it is starved once 12 - 4 = 8 >= 2 x 4, so at 12
-  // it goes back to Q0 with its queue service reset. In Q0, FIFO by arrival: j0 (arrived 0)
-  // preempts j3 (ran 10-12). j0 runs 12-16, reaches 4 GPU-s since promotion and is demoted
-  // again; j3 (Q0) runs its last second 16-17, then j0 its last 2 s: 17-19.
-  TinyRun run = run_tiny(*starving_trace("2"));
+  // starve_factor 2, and a fifth job j4 (3 s) arriving at 13. j0 runs alone 0-4; at 4 it has
+  // 4 GPU-s >= 4: demoted to Q1, and j1 (Q0) preempts it. j1 runs 4-7, j2 7-10, j3 from 10
+  // (each 3 GPU-s < 4, so they stay in Q0). j0 has waited since 4 after running 4 s: it is
+  // starved once 12 - 4 = 8 >= 2 x 4, so at 12 it goes back to the back of Q0, behind the
+  // running j3, which finishes at 13. j4 arrives at 13 behind j0: j0 runs 13-17, reaches 4
+  // GPU-s since its promotion and drops to Q1 again; j4 runs 17-20 and j0 its last 2 s 20-22.
+  auto ex = tiny_experiment({{0, 1, 10}, {4, 1, 3}, {7, 1, 3}, {10, 1, 3}, {13, 1, 3}},
+                            {{1, 1, "g"}}, "tiresias-las", 1, 0);
+  ex->options.policy_params.set("queues=2");
+  ex->options.policy_params.set("thresholds=4");
+  ex->options.policy_params.set("starve_factor=2");
+  TinyRun run = run_tiny(*ex);
   EXPECT_DOUBLE_EQ(run.job(1).first_start, 4);
-  EXPECT_DOUBLE_EQ(run.job(1).finish, 7);
   EXPECT_DOUBLE_EQ(run.job(2).finish, 10);
-  EXPECT_DOUBLE_EQ(run.job(3).first_start, 10);
-  EXPECT_DOUBLE_EQ(run.job(3).finish, 17);
-  EXPECT_EQ(run.job(3).preemptions, 1);
-  EXPECT_DOUBLE_EQ(run.job(0).finish, 19);
+  EXPECT_DOUBLE_EQ(run.job(3).finish, 13);
+  EXPECT_EQ(run.job(3).preemptions, 0);
+  EXPECT_DOUBLE_EQ(run.job(4).first_start, 17);
+  EXPECT_DOUBLE_EQ(run.job(4).finish, 20);
+  EXPECT_DOUBLE_EQ(run.job(0).finish, 22);
   EXPECT_EQ(run.job(0).preemptions, 2);
 }
 
@@ -52,6 +58,7 @@ TEST(TiresiasLas, ServiceIsGpusTimesTime) {
   // takes over at 2. At 4 j1 has 4 GPU-s too and drops to Q1, where FIFO puts j0 (earlier
   // arrival) first: j0 runs its last 4 s 4-8, j1 its last second 8-9.
   auto ex = tiny_experiment({{0, 2, 6}, {1, 2, 3}}, {{1, 2, "g"}}, "tiresias-las", 1, 0);
+  ex->options.policy_params.set("queues=2");
   ex->options.policy_params.set("thresholds=4");
   ex->options.policy_params.set("starve_factor=0");
   TinyRun run = run_tiny(*ex);
@@ -91,11 +98,11 @@ TEST(TiresiasLas, WithOneQueueItIsFifo) {
 
 TEST(Tiresias, ThresholdsMustMatchTheQueues) {
   PolicyParams p;
-  p.set("queues=3");
-  EXPECT_THROW(make_policy("tiresias-las", p), InputError);  // default has one threshold
-  p.set("thresholds=100,50");
+  p.set("queues=4");
+  EXPECT_THROW(make_policy("tiresias-las", p), InputError);  // default has two thresholds
+  p.set("thresholds=100,50,200");
   EXPECT_THROW(make_policy("tiresias-las", p), InputError);  // not increasing
-  p.set("thresholds=50,100");
+  p.set("thresholds=50,100,200");
   EXPECT_NO_THROW(make_policy("tiresias-gittins", p));
 }
 

@@ -5,23 +5,29 @@
 // A job's attained service is GPUs x seconds allocated (2D: spatial and temporal). Jobs sit in
 // K priority queues; queue i holds jobs whose service (counted since they last entered the top
 // queue) is below threshold i, and every job starts in the top queue. Higher queues go first;
-// inside a queue, "tiresias-las" (Discretized 2D-LAS, no job knowledge) serves jobs in arrival
-// order, "tiresias-gittins" (Discretized 2D-Gittins index, knows the service distribution)
-// serves the highest Gittins index first. A job in a lower queue that has waited at least
-// starve_factor x the time it ran since it last entered the top queue is promoted back to the
-// top queue with its queue service reset (the paper's STARVELIMIT, scaled by PROMOTEKNOB).
+// inside a queue, "tiresias-las" (Discretized 2D-LAS, no job knowledge) serves jobs in queue
+// order: a job joins the back of a queue when it arrives or moves there, and after every
+// decision the jobs that will wait go to the back, so running jobs stay ahead of waiting ones
+// (as the authors' simulator keeps its queues). "tiresias-gittins" (Discretized 2D-Gittins
+// index, knows the service distribution) serves the highest Gittins index first. A job in a
+// lower queue that has waited at least starve_factor x the time it ran since it last entered
+// the top queue is promoted back to the top queue with its queue service reset (the paper's
+// STARVELIMIT, scaled by PROMOTEKNOB).
 //
-// Parameters:
-//   queues=2          K. The sensitivity study finds two queues give most of the gain.
-//   thresholds=3250   K-1 comma-separated, increasing GPU-second queue limits. 3250 is the
-//                     first queue limit and Gittins quantum of the authors' released simulator.
-//   starve_factor=8   PROMOTEKNOB; 0 disables promotion. The paper sweeps this knob; 8 is our
-//                     choice (the authors' simulator has Gittins presets for 1, 2, 4 and 8).
+// Parameters (defaults: the authors' simulator, jobs.py, for its dlas-gpu schedule):
+//   queues=3          K.
+//   thresholds=3250,7200  K-1 comma-separated, increasing GPU-second queue limits.
+//   starve_factor=0   PROMOTEKNOB; 0 disables promotion (dlas-gpu promotes nothing). The
+//                     paper sweeps this knob (the simulator has presets 1, 2, 4 and 8).
 //   delta=3250        tiresias-gittins only: the service quantum of the index, in GPU-seconds.
+//
+// Under --mechanism tiresias, decisions come every second (the simulator's events fall on
+// whole seconds) with no preemption cost.
 //
 // Where this differs from the paper:
 // - Demotion and promotion are checked when the core asks (every round, arrival, completion),
-//   not at the exact instant a job crosses a threshold, and preemption waits for the round.
+//   not at the exact instant a job crosses a threshold, and preemption waits for the round
+//   (with --mechanism tiresias, a round every second).
 // - The service distribution for the Gittins index is not a prior from a past trace: it is
 //   built from the total service (requested GPUs x isolated time) of every job this policy
 //   has seen so far, i.e. the jobs of the current trace up to now. The ranked job's own size
@@ -122,11 +128,11 @@ class TiresiasPolicy : public Policy {
  public:
   TiresiasPolicy(const PolicyParams& p, bool gittins)
       : gittins_(gittins),
-        starve_factor_(p.get_double("starve_factor", 8)),
+        starve_factor_(p.get_double("starve_factor", 0)),
         delta_(p.get_double("delta", 3250)) {
-    const int queues = p.get_int("queues", 2);
+    const int queues = p.get_int("queues", 3);
     if (queues < 1) throw InputError(fmt::format("policy parameter queues: {} < 1", queues));
-    limits_ = parse_thresholds(p.get_string("thresholds", "3250"));
+    limits_ = parse_thresholds(p.get_string("thresholds", "3250,7200"));
     if (static_cast<int>(limits_.size()) < queues - 1)
       throw InputError(fmt::format("policy parameter thresholds: {} queues need {} thresholds, got {}",
                                    queues, queues - 1, limits_.size()));
@@ -143,9 +149,12 @@ class TiresiasPolicy : public Policy {
       Track& t = jobs_[j.id];
       if (!t.seen) {
         t.seen = true;
+        t.seq = next_seq_++;  // joins the end of the top queue
         if (gittins_) service_.add(j.isolated_time * j.requested_gpus);
       }
+      const int was = t.queue;
       update_queue(in.now, j, t);
+      if (t.queue != was) t.seq = next_seq_++;  // joins the end of its new queue
     }
     if (gittins_) service_.refresh();
 
@@ -153,7 +162,11 @@ class TiresiasPolicy : public Policy {
     for (std::size_t i = 0; i < in.jobs.size(); ++i) {
       const JobView& j = in.jobs[i];
       // Arrival order breaks ties: views come in arrival order and the sort is stable.
-      keys_[i] = Key{jobs_[j.id].queue, gittins_ ? -service_.gittins(j.attained_gpu_seconds, delta_) : 0.0, i};
+      // LAS serves a queue in its own order (see pending_to_back); Gittins by index.
+      keys_[i] = Key{jobs_[j.id].queue,
+                     gittins_ ? -service_.gittins(j.attained_gpu_seconds, delta_)
+                              : static_cast<double>(jobs_[j.id].seq),
+                     i};
     }
     std::stable_sort(keys_.begin(), keys_.end(), [](const Key& a, const Key& b) {
       return a.queue != b.queue ? a.queue < b.queue : a.neg_index < b.neg_index;
@@ -161,6 +174,7 @@ class TiresiasPolicy : public Policy {
     PolicyOutput out;
     out.ranked.reserve(keys_.size());
     for (const Key& k : keys_) out.ranked.push_back(Request{in.jobs[k.pos].id, in.jobs[k.pos].requested_gpus});
+    pending_to_back(in);
     return out;
   }
 
@@ -168,7 +182,9 @@ class TiresiasPolicy : public Policy {
   std::string save_state() const override {
     PolicyStateWriter w;
     w.put(jobs_.size());
-    for (const Track& t : jobs_) w.put(t.seen).put(t.queue).put(t.service_base).put(t.run_base);
+    w.put(next_seq_);
+    for (const Track& t : jobs_)
+      w.put(t.seen).put(t.queue).put(t.service_base).put(t.run_base).put(t.seq);
     service_.save(w);
     return w.str();
   }
@@ -176,11 +192,13 @@ class TiresiasPolicy : public Policy {
     PolicyStateReader r(name(), state);
     constexpr std::size_t kMaxJobs = std::size_t{1} << 32;
     jobs_.resize(r.get_count(kMaxJobs));
+    next_seq_ = r.get_int();
     for (Track& t : jobs_) {
       t.seen = r.get_bool();
       t.queue = static_cast<int>(r.get_int());
       t.service_base = r.get_double();
       t.run_base = r.get_double();
+      t.seq = r.get_int();
     }
     service_.restore(r, kMaxJobs);
     r.finish();
@@ -193,6 +211,7 @@ class TiresiasPolicy : public Policy {
     int queue = 0;
     double service_base = 0;  // attained GPU-seconds when it last entered the top queue
     double run_base = 0;      // attained seconds when it last entered the top queue
+    std::int64_t seq = 0;     // place in its queue: smaller is served first
   };
   struct Key {
     int queue;
@@ -212,7 +231,25 @@ class TiresiasPolicy : public Policy {
     }
   }
 
+  /// After a pass, the jobs of each queue that will wait go to its back in their order, so
+  /// that running jobs stay ahead of waiting ones (Tiresias' simulator, run_sim.py). Counted
+  /// as the core serves the ranking: by free GPUs, with running jobs kept between rounds.
+  void pending_to_back(const PolicyInput& in) {
+    int free = in.cluster->num_gpus();
+    if (!in.round_boundary)
+      for (const JobView& j : in.jobs)
+        if (j.running) free -= j.current_gpus;
+    for (const Key& k : keys_) {
+      const JobView& j = in.jobs[k.pos];
+      const bool runs = !in.round_boundary ? j.running || j.requested_gpus <= free
+                                           : j.requested_gpus <= free;
+      if (runs && (in.round_boundary || !j.running)) free -= j.requested_gpus;
+      if (!runs) jobs_[j.id].seq = next_seq_++;
+    }
+  }
+
   bool gittins_;
+  std::int64_t next_seq_ = 0;
   double starve_factor_;
   double delta_;
   std::vector<double> limits_;  // limits_[i]: service at which a job leaves queue i
