@@ -9,7 +9,7 @@ namespace {
 class SmallestFirst : public dlsched::Policy {
  public:
   explicit SmallestFirst(const dlsched::PolicyParams& params)
-      : preemptive_(params.get_int("preemptive", 1) != 0) {}
+      : preemptive_(params.get_flag("preemptive", true, "take GPUs from running jobs at round boundaries")) {}
 
   std::string_view name() const override { return "smallest-first"; }
   bool preemptive() const override { return preemptive_; }

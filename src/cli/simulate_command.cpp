@@ -2,10 +2,12 @@
 #include <chrono>
 #include <fmt/format.h>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/summary.h"
+#include "core/output_file.h"
 #include "io/cluster_records.h"
 #include "io/hdf5_results.h"
 #include "sched/plugin_loader.h"
@@ -28,8 +30,13 @@ struct SimulateArgs {
 int run_simulate(SimulateArgs& a) {
   if (a.list_policies) {
     for (const std::string& plugin : a.experiment.policy_plugins) load_policy_plugin(plugin);
-    for (const PolicyInfo& p : registered_policies())
+    for (const PolicyInfo& p : registered_policies()) {
       std::cout << fmt::format("{:<16} {}\n", p.name, p.description);
+      for (const ParamDeclaration& d : declared_parameters(p))
+        std::cout << fmt::format("    {}={} ({}{}{}){}{}\n", d.key, d.default_text, d.kind,
+                                 d.range_text.empty() ? "" : ", ", d.range_text,
+                                 d.help.empty() ? "" : ": ", d.help);
+    }
     return 0;
   }
   for (const auto& kv : a.policy_params) a.experiment.policy_params.set(kv);
@@ -46,9 +53,15 @@ int run_simulate(SimulateArgs& a) {
                 << policy->name() << " runs with packing off\n";
     attributes["whole_iterations"] = "true";
   }
+  // Written under a temporary name and renamed when the run completes: an error, or a kill,
+  // never leaves a half-written file at the path asked for (declared before the writer, so
+  // the file is closed before an unfinished one is removed).
+  std::optional<StagedFile> staged;
   std::unique_ptr<Hdf5ResultsWriter> writer;
   if (!a.out.empty()) {
-    writer = std::make_unique<Hdf5ResultsWriter>(a.out, attributes, a.flush_interval);
+    refuse_output_over_inputs(a.out, a.experiment.input_files());
+    staged.emplace(a.out);
+    writer = std::make_unique<Hdf5ResultsWriter>(staged->path(), attributes, a.flush_interval);
     writer->cluster(cluster_records(ex->cluster));
   }
   struct JobsOnly : RecordSink {  // without --out only the summary is kept
@@ -67,6 +80,7 @@ int run_simulate(SimulateArgs& a) {
   if (writer) {
     writer->set_attribute("wall_seconds", fmt::format("{:.3f}", wall));
     writer->close();
+    staged->commit();
   }
   if (!a.quiet) std::cout << format_summary(*ex, summary, wall);
   return 0;

@@ -1,11 +1,10 @@
 // dlsched trace: inspect and convert workload traces.
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/output_file.h"
 #include "core/trace.h"
 #include "core/trace_stats.h"
 
@@ -27,20 +26,17 @@ int run_stats(const TraceArgs& a) {
 }
 
 int run_convert(const TraceArgs& a) {
+  refuse_output_over_inputs(a.output, {a.input});
   const Trace trace = read_trace(a.input, a.options);
-  // Written beside the target and renamed into place: a failure leaves no partial file.
-  const std::string tmp = a.output + ".partial";
+  StagedFile staged(a.output);
   {
-    std::ofstream out(tmp);
+    std::ofstream out(staged.path());
     if (!out) throw InputError(a.output + ": cannot create file");
     write_canonical_csv(trace, out);
     out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw Error(a.output + ": write failed");
-    }
+    if (!out) throw Error(a.output + ": write failed");
   }
-  std::filesystem::rename(tmp, a.output);
+  staged.commit();
   std::cerr << "wrote " << trace.jobs.size() << " jobs to " << a.output << "\n";
   return 0;
 }

@@ -163,6 +163,31 @@ std::string json_error_text(const json::parse_error& e) {
   return what;
 }
 
+/// nlohmann reports a number beyond double's range ("number overflow parsing '1e400'") without
+/// a position: find the number in the text for its line and the key it belongs to.
+InputError number_out_of_range(const std::string& path, const std::string& text,
+                               const json::out_of_range& e) {
+  const std::string what = e.what();
+  const auto open = what.find('\'');
+  const auto close = open == std::string::npos ? open : what.find('\'', open + 1);
+  if (close == std::string::npos) return InputError(path, 1, "number out of range");
+  const std::string number = what.substr(open + 1, close - open - 1);
+  std::size_t at = text.find(number);
+  if (at == std::string::npos) at = 0;
+  // The key is the last string before the number that is followed by a colon.
+  std::string key;
+  const auto colon = text.rfind(':', at);
+  if (colon != std::string::npos) {
+    const auto key_end = text.rfind('"', colon);
+    const auto key_begin = key_end == std::string::npos || key_end == 0 ? std::string::npos
+                                                                       : text.rfind('"', key_end - 1);
+    if (key_begin != std::string::npos) key = text.substr(key_begin + 1, key_end - key_begin - 1);
+  }
+  return InputError(path, line_at(text, at),
+                    fmt::format("number {} is out of range{}", number,
+                                key.empty() ? "" : fmt::format(" (key \"{}\")", key)));
+}
+
 ThroughputTable gavel_from_text(const std::string& path, const std::string& text) {
   json doc;
   try {
@@ -171,6 +196,8 @@ ThroughputTable gavel_from_text(const std::string& path, const std::string& text
     // e.byte is the 1-based offset of the byte that could not be read.
     throw InputError(path, line_at(text, e.byte == 0 ? 0 : e.byte - 1),
                      "invalid JSON: " + json_error_text(e));
+  } catch (const json::out_of_range& e) {
+    throw number_out_of_range(path, text, e);
   }
   if (!doc.is_object())
     throw InputError(path, 1,

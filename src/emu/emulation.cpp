@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "core/error.h"
+#include "core/output_file.h"
 #include "emu/backend.h"
 #include "emu/channel.h"
 #include "emu/driver.h"
@@ -45,6 +46,7 @@ std::unique_ptr<Experiment> load_on_driver(const EmulationOptions& o,
     throw InputError(fmt::format("--poll-ms must be positive, got {}", o.poll_ms));
   make_backend(o.backend);  // unknown backend: an input error before anything starts
   std::unique_ptr<Experiment> ex = load_experiment(eo);
+  if (!o.out.empty()) refuse_output_over_inputs(o.out, eo.input_files());
   const int workers = static_cast<int>(worker_hosts.size());
   if (ex->cluster.num_gpus() != workers)
     throw InputError(

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "core/error.h"
+#include "core/output_file.h"
 #include "emu/backend.h"
 #include "emu/channel.h"
 #include "emu/emulated_cluster.h"
@@ -71,6 +72,8 @@ Setup set_up(const ProfileOptions& o, const std::vector<std::string>& worker_hos
   if (!o.cluster_given) so.cluster = cluster_spec_from_hosts(worker_hosts, o.gpu_type);
   s.profile = load_profile_experiment(so);
   Experiment& ex = *s.profile.experiment;
+  for (const std::string* output : {&o.out, &o.table})
+    if (!output->empty()) refuse_output_over_inputs(*output, ex.options.input_files());
   const int workers = static_cast<int>(worker_hosts.size());
   if (ex.cluster.num_gpus() != workers)
     throw InputError(

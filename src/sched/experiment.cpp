@@ -31,6 +31,15 @@ std::string default_models_path() {
   return "jobs/models.toml";
 }
 
+std::vector<std::string> ExperimentOptions::input_files() const {
+  std::vector<std::string> files{trace_path, models_path.empty() ? default_models_path() : models_path,
+                                 throughputs_path};
+  std::error_code ec;
+  if (fs::is_regular_file(cluster, ec)) files.push_back(cluster);  // not a NODESxGPUS string
+  files.insert(files.end(), policy_plugins.begin(), policy_plugins.end());
+  return files;
+}
+
 namespace {
 
 /// The options with the mechanism's value for every knob the user did not set.

@@ -42,6 +42,10 @@ struct ExperimentOptions {
   /// Knobs the user set explicitly ("round_length", "restore_delay", "suspend_delay",
   /// "per_model_restore"): the mechanism leaves those as they are.
   std::set<std::string> set_by_user;
+
+  /// The files a run reads (trace, cluster file, catalog, throughput table, plugins): what an
+  /// output file must not overwrite.
+  std::vector<std::string> input_files() const;
 };
 
 /// Everything loaded and validated. Members are created in dependency order and must not

@@ -29,8 +29,8 @@ namespace {
 class AlloxPolicy : public Policy {
  public:
   explicit AlloxPolicy(const PolicyParams& p)
-      : max_jobs_(std::max(1, p.get_int("max_jobs", 64))),
-        preemptive_(p.get_int("preemptive", 0) != 0) {}
+      : max_jobs_(p.get_int("max_jobs", 64, 1, 1000000, "waiting jobs considered per matching")),
+        preemptive_(p.get_flag("preemptive", false, "match running jobs too at round boundaries (may move or stop them)")) {}
   std::string_view name() const override { return "allox"; }
   bool preemptive() const override { return preemptive_; }
 

@@ -50,7 +50,7 @@ namespace {
 class GandivaPolicy : public Policy {
  public:
   explicit GandivaPolicy(const PolicyParams& p)
-      : packing_(p.get_int("packing", 1) != 0), migration_(p.get_int("migration", 1) != 0) {}
+      : packing_(p.get_flag("packing", true, "pack jobs whose GPUs are underused")), migration_(p.get_flag("migration", true, "migrate jobs to consolidate them")) {}
   std::string_view name() const override { return "gandiva"; }
   bool preemptive() const override { return true; }
   bool suspends() const override { return true; }

@@ -17,6 +17,7 @@
 // PolicyInput::resolve_interval seconds (--mechanism gavel: 1920 s, as Gavel's simulator);
 // the policy parameter resolve_interval overrides it.
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include "sched/policies/gavel_lp.h"
@@ -32,8 +33,8 @@ class GavelPolicy : public Policy {
   GavelPolicy(const PolicyParams& p, GavelObjective objective, std::string name, bool aware)
       : objective_(objective),
         name_(std::move(name)),
-        aware_(p.get_int("heterogeneity_aware", aware ? 1 : 0) != 0),
-        resolve_interval_(p.get_double("resolve_interval", -1)),
+        aware_(p.get_flag("heterogeneity_aware", aware, "use per-type throughputs (0: every throughput 1)")),
+        resolve_interval_(p.get_double("resolve_interval", -1, 0, std::numeric_limits<double>::max(), "least seconds between LP solves (unset: the mechanism's)")),
         rounds_(GavelRounds::Options{.shuffle_types = !aware_, .skip_zero_priority = false}) {}
 
   std::string_view name() const override { return name_; }

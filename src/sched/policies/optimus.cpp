@@ -108,9 +108,9 @@ std::vector<int> sample_points(int max_w) {
 class OptimusPolicy : public Policy {
  public:
   explicit OptimusPolicy(const PolicyParams& p)
-      : min_gpus_(std::max(1, p.get_int("min_gpus", 1))),
-        max_gpus_(p.get_int("max_gpus", 0)),
-        max_scale_(p.get_double("max_scale", 1.0)) {}
+      : min_gpus_(p.get_int("min_gpus", 1, 1, 1 << 20, "fewest GPUs a job is given")),
+        max_gpus_(p.get_int("max_gpus", 0, 0, 1 << 20, "most GPUs a job is given (0: max_scale x its request)")),
+        max_scale_(p.get_double("max_scale", 1.0, 1.0 / 64, 64, "most GPUs as a multiple of the request")) {}
   std::string_view name() const override { return "optimus"; }
   bool preemptive() const override { return true; }
 

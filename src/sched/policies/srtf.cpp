@@ -10,7 +10,7 @@ namespace {
 
 class SrtfPolicy : public Policy {
  public:
-  explicit SrtfPolicy(const PolicyParams& p) : gpu_weighted_(p.get_int("gpu_weighted", 0) != 0) {}
+  explicit SrtfPolicy(const PolicyParams& p) : gpu_weighted_(p.get_flag("gpu_weighted", false, "rank by remaining GPU-seconds rather than seconds")) {}
   std::string_view name() const override { return "srtf"; }
   bool preemptive() const override { return true; }
 

@@ -40,7 +40,7 @@ namespace {
 
 class ThemisPolicy : public Policy {
  public:
-  explicit ThemisPolicy(const PolicyParams& p) : knob_(p.get_double("fairness_knob", 0.8)) {
+  explicit ThemisPolicy(const PolicyParams& p) : knob_(p.get_double("fairness_knob", 0.8, 0, 1, "f: each round GPUs go to the ceil((1 - f) N) jobs with the worst finish-time fairness")) {
     if (!(knob_ >= 0 && knob_ <= 1))
       throw InputError(fmt::format("policy parameter fairness_knob: {} is not in [0, 1]", knob_));
   }

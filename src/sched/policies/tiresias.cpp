@@ -128,11 +128,11 @@ class TiresiasPolicy : public Policy {
  public:
   TiresiasPolicy(const PolicyParams& p, bool gittins)
       : gittins_(gittins),
-        starve_factor_(p.get_double("starve_factor", 0)),
-        delta_(p.get_double("delta", 3250)) {
-    const int queues = p.get_int("queues", 3);
+        starve_factor_(p.get_double("starve_factor", 0, 0, 1e6, "promote a waiting job to the top queue after this x the time it ran (0: never)")),
+        delta_(p.get_double("delta", 3250, 1e-9, 1e12, "Gittins: service quantum, GPU-s")) {
+    const int queues = p.get_int("queues", 3, 1, 64, "priority queues");
     if (queues < 1) throw InputError(fmt::format("policy parameter queues: {} < 1", queues));
-    limits_ = parse_thresholds(p.get_string("thresholds", "3250,7200"));
+    limits_ = parse_thresholds(p.get_string("thresholds", "3250,7200", "queue limits, GPU-s, comma-separated"));
     if (static_cast<int>(limits_.size()) < queues - 1)
       throw InputError(fmt::format("policy parameter thresholds: {} queues need {} thresholds, got {}",
                                    queues, queues - 1, limits_.size()));
