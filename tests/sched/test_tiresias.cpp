@@ -97,13 +97,15 @@ TEST(TiresiasLas, WithOneQueueItIsFifo) {
 }
 
 TEST(Tiresias, ThresholdsMustMatchTheQueues) {
-  PolicyParams p;
-  p.set("queues=4");
-  EXPECT_THROW(make_policy("tiresias-las", p), InputError);  // default has two thresholds
-  p.set("thresholds=100,50,200");
-  EXPECT_THROW(make_policy("tiresias-las", p), InputError);  // not increasing
-  p.set("thresholds=50,100,200");
-  EXPECT_NO_THROW(make_policy("tiresias-gittins", p));
+  const auto params = [](const std::string& thresholds) {
+    PolicyParams p;
+    p.set("queues=4");
+    if (!thresholds.empty()) p.set("thresholds=" + thresholds);
+    return p;
+  };
+  EXPECT_THROW(make_policy("tiresias-las", params("")), InputError);  // default has two thresholds
+  EXPECT_THROW(make_policy("tiresias-las", params("100,50,200")), InputError);  // not increasing
+  EXPECT_NO_THROW(make_policy("tiresias-gittins", params("50,100,200")));
 }
 
 }  // namespace
