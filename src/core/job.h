@@ -1,6 +1,7 @@
 // One training job as a trace describes it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,6 +10,15 @@ namespace dlsched {
 
 /// Dense index of a job inside its trace (0..N-1); every table refers to jobs by it.
 using JobId = std::uint32_t;
+
+/// Limits on what a trace may describe, checked when it is read. Times beyond about 31.7
+/// years (a submit time, a duration, or the run time the iterations amount to) are refused:
+/// a simulation of them would step through idle rounds for hours, and a result in which such
+/// a job finished says nothing about a real cluster.
+inline constexpr double kMaxTraceSeconds = 1e9;
+/// Job ids are stored in results files in fixed fields of this many bytes; longer ids are
+/// refused rather than cut, which could give two jobs the same id.
+inline constexpr std::size_t kMaxJobIdBytes = 64;
 
 /// A job as read from a trace, before any scheduling.
 struct JobSpec {

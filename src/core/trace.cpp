@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
 #include <ostream>
 #include <sstream>
@@ -167,14 +168,24 @@ void validate(const std::vector<JobSpec>& jobs, const std::string& path) {
   for (const auto& job : jobs) {
     auto bad = [&](const std::string& what) { throw InputError(path, job.source_line, what); };
     if (job.id.empty()) bad("empty job id");
+    if (job.id.size() > kMaxJobIdBytes)
+      bad(fmt::format("job id '{}...' is longer than {} bytes", job.id.substr(0, 16), kMaxJobIdBytes));
     if (job.model.empty()) bad("job '" + job.id + "': empty model");
     if (!std::isfinite(job.submit_time) || job.submit_time < 0)
       bad("job '" + job.id + "': submit time must be a non-negative number");
+    if (job.submit_time > kMaxTraceSeconds)
+      bad(fmt::format("job '{}': submit time {} s is beyond the limit of {} s", job.id,
+                      job.submit_time, kMaxTraceSeconds));
     if (job.num_gpus < 1) bad("job '" + job.id + "': num_gpus must be at least 1");
     if (!std::isfinite(job.iterations) || job.iterations < 0)
       bad("job '" + job.id + "': iterations must be a non-negative number");
-    if (job.duration && (!std::isfinite(*job.duration) || *job.duration < 0))
-      bad("job '" + job.id + "': duration must be a non-negative number");
+    // A duration, when given, is the job's length: zero is no length (one rule for every
+    // format; a job without a duration takes its length from its iterations).
+    if (job.duration && (!std::isfinite(*job.duration) || *job.duration <= 0))
+      bad("job '" + job.id + "': duration must be a positive number of seconds");
+    if (job.duration && *job.duration > kMaxTraceSeconds)
+      bad(fmt::format("job '{}': duration {} s is beyond the limit of {} s", job.id, *job.duration,
+                      kMaxTraceSeconds));
     if (!std::isfinite(job.priority) || job.priority <= 0)
       bad("job '" + job.id + "': priority must be a positive number");
     if (job.batch_size && *job.batch_size < 1)

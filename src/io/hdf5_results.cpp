@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/job.h"
 #include "io/hdf5_checkpoint.h"
 #include "io/hdf5_handles.h"
 #include "io/hdf5_table.h"
@@ -22,7 +23,7 @@ namespace {
 using namespace hdf5;
 
 // Fixed string widths in bytes (see docs/results.md). Longer values are truncated on write.
-constexpr std::size_t kJobIdBytes = 64;
+constexpr std::size_t kJobIdBytes = kMaxJobIdBytes;
 constexpr std::size_t kModelBytes = 64;
 constexpr std::size_t kThroughputSourceBytes = 16;
 constexpr std::size_t kHostBytes = 64;

@@ -97,6 +97,11 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& requested) 
   ex->throughput = std::make_unique<ThroughputModel>(ex->catalog, ex->cluster,
                                                      ex->measured ? &*ex->measured : nullptr);
   ex->throughput->prepare(ex->trace.jobs, ex->trace.path);
+  for (const JobSpec& job : ex->trace.jobs)
+    if (const double t = ex->throughput->isolated_time(job.index); !(t <= kMaxTraceSeconds))
+      throw InputError(ex->trace.path, job.source_line,
+                       fmt::format("job {}: {} iterations take {:.3g} s alone, beyond the limit of "
+                                   "{} s", job.id, job.iterations, t, kMaxTraceSeconds));
   apply_time_scale(ex->trace.jobs, options.time_scale);
 
   ex->scheduler.round_length = options.round_length * options.time_scale;

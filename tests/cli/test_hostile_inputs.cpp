@@ -138,5 +138,38 @@ TEST(HostileNumbers, AThroughputBeyondDoubleRangeNamesFileLineAndKey) {
                  table + ":3: number 1e400 is out of range (key \"null\")");
 }
 
+std::string tiresias_row(const std::string& name, const std::string& row) {
+  return write_scratch_file(name, "job_id,num_gpu,submit_time,iterations,model_name,duration,interval\n" +
+                                      row + "\n");
+}
+
+TEST(HostileNumbers, LengthsAndTimesBeyondTheLimitAreRefusedAtTheirLine) {
+  // Each of these ran for ever (or finished with JCT 0) before the limits were checked.
+  expect_refused(simulate(tiresias_row("long.csv", "1,1,0,100,resnet50,1.2e11,0"), ""),
+                 "long.csv:2: job '1': duration 120000000000 s is beyond the limit");
+  expect_refused(simulate(tiresias_row("late.csv", "1,1,1e300,100,resnet50,10,0"), ""),
+                 "late.csv:2: job '1': submit time 1e+300 s is beyond the limit");
+  const std::string steps = write_scratch_file(
+      "steps.csv", "job_id,submit_time,model,num_gpus,iterations\na,0,resnet50,1,1e15\n");
+  expect_refused(simulate(steps, ""), "steps.csv:2: job a: 1000000000000000 iterations take");
+}
+
+TEST(HostileNumbers, AZeroDurationIsRefusedWhateverElseTheRowSays) {
+  // With iterations it used to run for a modelled 21.58 s; without, it was reported as having
+  // no duration at all.
+  expect_refused(simulate(tiresias_row("zero.csv", "1,1,0,100,resnet50,0,0"), ""),
+                 "zero.csv:2: job '1': duration must be a positive number of seconds");
+  expect_refused(simulate(tiresias_row("zero-only.csv", "1,1,0,0,resnet50,0,0"), ""),
+                 "duration must be a positive number of seconds");
+}
+
+TEST(HostileNumbers, AJobIdLongerThanTheResultsFieldIsRefused) {
+  const std::string id(65, 'x');
+  const std::string trace = write_scratch_file(
+      "long-id.csv", "job_id,submit_time,model,num_gpus,iterations\n" + id + "a,0,resnet50,1,10\n" + id +
+                         "b,0,resnet50,1,10\n");
+  expect_refused(simulate(trace, ""), "long-id.csv:2: job id 'xxxxxxxxxxxxxxxx...' is longer than 64 bytes");
+}
+
 }  // namespace
 }  // namespace dlsched::test
