@@ -15,6 +15,7 @@
 #include "io/hdf5_handles.h"
 #include "io/hdf5_table.h"
 #include "io/profile_file.h"
+#include "io/read_fault_guard.h"
 
 namespace dlsched {
 namespace {
@@ -318,6 +319,7 @@ Hid open_for_reading(const std::string& path, const Reporter& report, const char
 }  // namespace
 
 ResultsFile read_results(const std::string& path) {
+  ReadFaultGuard guard(path);
   hdf5::QuietErrors quiet;
   Reporter report(path, /*input=*/true);
   ResultsFile results;
@@ -359,6 +361,7 @@ void write_profile_file(const std::string& path, const RunAttributes& attributes
 }
 
 ProfileFile read_profile_file(const std::string& path) {
+  ReadFaultGuard guard(path);
   hdf5::QuietErrors quiet;
   Reporter report(path, /*input=*/true);
   ProfileFile profile;

@@ -191,6 +191,32 @@ class RowLayout {
   /// The same compound with native scalars, used for reading and writing buffers.
   Hid memory_type(const Reporter& report) const { return make_type(report, true); }
 
+  /// The first column whose type in `stored` (a compound read from a file) is not exactly the
+  /// type this layout writes, or whose bytes lie outside the stored row; null if all match.
+  /// HDF5 converts whatever a damaged file declares, and crashes on some of it, so a reader
+  /// checks this before converting anything.
+  const char* first_mismatched_column(hid_t stored, const Reporter& report) const {
+    const std::size_t stored_bytes = H5Tget_size(stored);
+    for (const auto& f : fields_) {
+      const int index = H5Tget_member_index(stored, f.column.name);
+      if (index < 0) return f.column.name;
+      Hid member = hdf5::datatype_handle(H5Tget_member_type(stored, static_cast<unsigned>(index)));
+      if (member.get() < 0) return f.column.name;
+      Hid expected_string;
+      hid_t expected;
+      if (f.column.scalar_type) {
+        expected = f.column.scalar_type(false);
+      } else {
+        expected_string = make_string_type(f.column.bytes, report);
+        expected = expected_string.get();
+      }
+      const std::size_t offset = H5Tget_member_offset(stored, static_cast<unsigned>(index));
+      if (H5Tequal(member.get(), expected) <= 0 || offset + f.column.bytes > stored_bytes)
+        return f.column.name;
+    }
+    return nullptr;
+  }
+
   void encode(const R& row, char* out) const {
     for (const auto& f : fields_) f.column.encode(row, out + f.offset, f.column.bytes);
   }
@@ -308,7 +334,11 @@ inline Hid make_file_access(const Reporter& report) {
   Hid fapl = hdf5::plist_handle(
       report.check(H5Pcreate(H5P_FILE_ACCESS), "create file access properties"));
   report.check(H5Pset_file_locking(fapl.get(), false, true), "disable file locking");
-  report.check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_EARLIEST, H5F_LIBVER_V18),
+  // The 1.8 format at least: its superblock and object headers carry checksums, so a damaged
+  // file is refused when it is opened instead of crashing the library (the earliest format has
+  // none, and HDF5 divides by a zero chunk size read from a damaged header). HDF5 1.8 and later,
+  // h5py included, read it.
+  report.check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
                "set the file format version");
   return fapl;
 }
@@ -414,6 +444,9 @@ std::vector<R> read_table(hid_t file, const RowLayout<R>& layout, const Reporter
     if (H5Tget_member_index(stored_type.get(), name) < 0)
       report.raise("corrupt dlsched results file (table " + table + " has no column \"" +
                    name + "\")");
+  if (const char* column = layout.first_mismatched_column(stored_type.get(), report))
+    report.raise("corrupt dlsched results file (table " + table + ", column \"" + column +
+                 "\" has an unexpected type)");
 
   Hid file_space =
       hdf5::dataspace_handle(report.check(H5Dget_space(dataset.get()), operation));
