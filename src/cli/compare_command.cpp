@@ -4,6 +4,7 @@
 
 #include "cli/compare.h"
 #include "io/compare.h"
+#include "io/results_checks.h"
 #include "io/compare_format.h"
 #include "io/hdf5_results.h"
 
@@ -24,6 +25,8 @@ int run_compare(const CompareArgs& a) {
   // pair (InputError, exit code 2) leaves no half-written output.
   const ResultsFile sim = read_results(a.sim_file);
   const ResultsFile emu = read_results(a.emu_file);
+  check_results_consistent(sim, a.sim_file);
+  check_results_consistent(emu, a.emu_file);
   const Comparison c = compare_runs(sim, a.sim_file, emu, a.emu_file, a.worst);
   std::cout << format_comparison(
       c, format, a.csv_table == "jobs" ? CompareCsvTable::JOBS : CompareCsvTable::SUMMARY);

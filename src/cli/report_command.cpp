@@ -6,6 +6,7 @@
 #include "io/hdf5_results.h"
 #include "io/report_format.h"
 #include "io/report_stats.h"
+#include "io/results_checks.h"
 
 namespace dlsched::cli {
 namespace {
@@ -35,7 +36,11 @@ int run_report(const ReportArgs& a) {
   // Every file is read before anything is printed: a bad file (read_results names it in an
   // InputError, exit code 2) leaves no half-written table behind.
   std::vector<RunReport> rows;
-  for (const std::string& file : a.files) rows.push_back(report_run(read_results(file), file));
+  for (const std::string& file : a.files) {
+    const ResultsFile results = read_results(file);
+    check_results_consistent(results, file);
+    rows.push_back(report_run(results, file));
+  }
   if (!keys.empty()) rows = group_reports(rows, keys);
   std::cout << format_report(rows, format);
   return 0;

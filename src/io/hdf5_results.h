@@ -71,6 +71,7 @@ struct ResultsFile {
 };
 
 /// Reads a results file; a missing, corrupt or non-dlsched file is an InputError naming it.
+/// Tables are returned as stored: check_results_consistent (results_checks.h) vets them.
 ResultsFile read_results(const std::string& path);
 
 }  // namespace dlsched

@@ -192,9 +192,11 @@ std::string format_table(const std::vector<RunReport>& rows) {
   for (const auto& c : cols) headers.push_back(c.header);
   out += render(headers);
   for (const auto& line : cells) out += render(line);
-  const bool incomplete = std::any_of(rows.begin(), rows.end(),
-                                      [](const RunReport& r) { return r.status != "complete"; });
-  if (incomplete) out += "note: not every run completed; the csv and json formats show each status\n";
+  for (const RunReport& r : rows)
+    if (r.status != "complete")
+      out += fmt::format("note: {}: the run is incomplete (status {}); its {} unfinished jobs include "
+                         "every job without a record\n",
+                         r.file, r.status, r.unfinished);
   return out;
 }
 

@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <optional>
 
 #include "core/error.h"
+#include "io/results_checks.h"
 
 namespace dlsched {
 namespace {
@@ -136,6 +138,13 @@ RunReport report_run(const ResultsFile& results, const std::string& file) {
     if (j.isolated_time > 0) rho.push_back(job_jct / j.isolated_time);
   }
   r.jobs = static_cast<double>(results.jobs.size());
+  // A run that did not complete (killed, or stopped at a checkpoint) has rows only for the
+  // jobs that finished: every other job of its trace counts as unfinished.
+  if (const std::optional<long> trace_jobs = trace_job_count(results);
+      trace_jobs && static_cast<double>(*trace_jobs) > r.jobs) {
+    r.unfinished += static_cast<double>(*trace_jobs) - r.jobs;
+    r.jobs = static_cast<double>(*trace_jobs);
+  }
   r.avg_jct = mean(jct);
   r.p50_jct = percentile_linear(jct, 0.50);
   r.p95_jct = percentile_linear(jct, 0.95);

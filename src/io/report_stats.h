@@ -21,9 +21,10 @@ struct RunReport {
   std::string status;   ///< "complete", or "running" for a run that did not finish writing
   int runs = 1;         ///< runs averaged into this row
   double gpus = 0;      ///< GPUs of the cluster (root attribute "gpus")
-  double jobs = 0;      ///< rows of /jobs
+  double jobs = 0;      ///< jobs of the run's trace (attribute "jobs"; else rows of /jobs)
   double finished = 0;  ///< jobs with status 1
-  double unfinished = 0;  ///< jobs with status 0 (excluded from JCT and fairness figures)
+  double unfinished = 0;  ///< jobs with status 0, or without a row in a run that did not
+                          ///< complete (excluded from JCT and fairness figures)
   double avg_jct = 0;
   double p50_jct = 0;
   double p95_jct = 0;

@@ -13,6 +13,7 @@
 #include "io/compare.h"
 #include "io/hdf5_results.h"
 #include "io/report_stats.h"
+#include "io/results_checks.h"
 
 namespace {
 
@@ -33,6 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   try {
     const dlsched::ResultsFile results = dlsched::read_results(path);
+    dlsched::check_results_consistent(results, path);
     dlsched::report_run(results, path);
     dlsched::compare_runs(results, path, results, path, 5);
   } catch (const dlsched::Error&) {
