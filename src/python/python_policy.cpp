@@ -1,0 +1,75 @@
+#include "python/python_policy.h"
+
+#include <fmt/format.h>
+#include <pybind11/stl.h>
+
+#include <set>
+#include <unordered_set>
+
+#include "core/error.h"
+
+namespace py = pybind11;
+
+namespace dlsched {
+
+PythonPolicy::PythonPolicy(py::object object) : object_(std::move(object)) {
+  name_ = py::str(object_.attr("__class__").attr("__name__"));
+  if (py::hasattr(object_, "preemptive")) preemptive_ = object_.attr("preemptive").cast<bool>();
+}
+
+void PythonPolicy::fail(const PolicyInput& input, const std::string& what) const {
+  throw InputError(fmt::format("python policy {}: round {} (call {}, t={:.1f} s): {}", name_,
+                               rounds_, calls_, input.now, what));
+}
+
+Request PythonPolicy::to_request(const PolicyInput& input, py::handle item) const {
+  if (!py::isinstance<Request>(item))
+    fail(input, fmt::format("schedule() must return dlsched.Request items, got {}",
+                            std::string(py::str(item.get_type().attr("__name__")))));
+  return item.cast<Request>();
+}
+
+PolicyOutput PythonPolicy::schedule(const PolicyInput& input) {
+  ++calls_;
+  if (input.round_boundary) ++rounds_;
+  py::object answer;
+  try {
+    answer = object_.attr("schedule")(py::cast(input, py::return_value_policy::reference));
+  } catch (py::error_already_set& e) {
+    fail(input, fmt::format("schedule() raised {}", e.what()));
+  }
+  PolicyOutput out;
+  py::object items = answer;
+  if (py::isinstance<PolicyOutput>(answer)) {
+    out = answer.cast<PolicyOutput>();
+    items = py::cast(out.ranked);
+    out.ranked.clear();
+  } else if (!py::isinstance<py::list>(answer) && !py::isinstance<py::tuple>(answer)) {
+    fail(input, fmt::format("schedule() must return a list of dlsched.Request or a "
+                            "dlsched.Decision, got {}",
+                            std::string(py::str(answer.get_type().attr("__name__")))));
+  }
+  std::unordered_set<JobId> active;
+  for (const JobView& j : input.jobs) active.insert(j.id);
+  std::set<JobId> seen;
+  const int types = static_cast<int>(input.cluster->gpu_types().size());
+  for (py::handle item : items) {
+    Request r = to_request(input, item);
+    if (!active.count(r.job)) fail(input, fmt::format("job {} is not an active job", r.job));
+    if (!seen.insert(r.job).second) fail(input, fmt::format("job {} is asked for twice", r.job));
+    if (r.gpu_type < ANY_GPU_TYPE || r.gpu_type >= types)
+      fail(input, fmt::format("job {}: GPU type {} does not exist (0..{})", r.job, r.gpu_type,
+                              types - 1));
+    const int capacity = r.gpu_type == ANY_GPU_TYPE ? input.cluster->num_gpus()
+                                                    : input.cluster->num_gpus_of_type(r.gpu_type);
+    if (r.gpus < 1 || r.gpus > capacity)
+      fail(input, fmt::format("job {}: {} GPUs asked, the cluster has {}", r.job, r.gpus,
+                              capacity));
+    if (r.pack_with >= 0 && !active.count(static_cast<JobId>(r.pack_with)))
+      fail(input, fmt::format("job {}: pack_with {} is not an active job", r.job, r.pack_with));
+    out.ranked.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace dlsched

@@ -1,0 +1,34 @@
+// A Policy whose decisions come from a Python object (a subclass of dlsched.Policy). Every
+// answer is checked at the boundary, so a faulty Python policy stops the run with a message
+// naming the policy and the round instead of reaching the core.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <string>
+
+#include "sched/policy.h"
+
+namespace dlsched {
+
+class PythonPolicy : public Policy {
+ public:
+  /// `object` must outlive the run; the adapter holds a reference to it.
+  explicit PythonPolicy(pybind11::object object);
+  std::string_view name() const override { return name_; }
+  bool preemptive() const override { return preemptive_; }
+  bool work_conserving() const override { return false; }
+  PolicyOutput schedule(const PolicyInput& input) override;
+
+ private:
+  [[noreturn]] void fail(const PolicyInput& input, const std::string& what) const;
+  Request to_request(const PolicyInput& input, pybind11::handle item) const;
+
+  pybind11::object object_;
+  std::string name_;
+  bool preemptive_ = true;
+  long calls_ = 0;
+  long rounds_ = 0;
+};
+
+}  // namespace dlsched
