@@ -113,8 +113,9 @@ py::dict run_simulation(const std::string& trace, const std::string& cluster,
 
 PYBIND11_MODULE(_dlsched, m) {
   m.doc() = "dlsched core: simulate with built-in or Python policies";
-  py::register_exception<InputError>(m, "InputError", PyExc_ValueError);
-  py::register_exception<Error>(m, "Error", PyExc_RuntimeError);
+  // Registered base first: pybind11 tries the last registered translator first.
+  auto& error = py::register_exception<Error>(m, "Error", PyExc_RuntimeError);
+  py::register_exception<InputError>(m, "InputError", error.ptr());
 
   py::class_<JobView>(m, "JobView")
       .def_readonly("id", &JobView::id)
