@@ -36,23 +36,7 @@ std::unique_ptr<Policy> make_python_policy(const std::string& argument, const Po
     if (!current_instance) throw InputError("python policy " + argument + ": no instance given");
     return std::make_unique<PythonPolicy>(py::reinterpret_borrow<py::object>(current_instance));
   }
-  const std::string file = argument.substr(0, colon), cls = argument.substr(colon + 1);
-  if (!std::filesystem::exists(file))
-    throw InputError(file, 0, "python policy file not found");
-  try {
-    py::module_ util = py::module_::import("importlib.util");
-    py::object spec = util.attr("spec_from_file_location")(
-        std::filesystem::path(file).stem().string(), file);
-    py::object module = util.attr("module_from_spec")(spec);
-    spec.attr("loader").attr("exec_module")(module);
-    if (!py::hasattr(module, cls.c_str()))
-      throw InputError(file, 0, "python policy file has no class " + cls);
-    py::dict kwargs;
-    for (const auto& [k, v] : params.values()) kwargs[py::str(k)] = v;
-    return std::make_unique<PythonPolicy>(module.attr(cls.c_str())(**kwargs));
-  } catch (py::error_already_set& e) {
-    throw InputError(file, 0, "python policy " + cls + ": " + e.what());
-  }
+  return load_python_policy(argument.substr(0, colon), argument.substr(colon + 1), params);
 }
 
 /// Runs one simulation; `policy` is a built-in's name or a dlsched.Policy instance. The results

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <pybind11/stl.h>
 
+#include <filesystem>
 #include <set>
 #include <unordered_set>
 
@@ -70,6 +71,25 @@ PolicyOutput PythonPolicy::schedule(const PolicyInput& input) {
     out.ranked.push_back(r);
   }
   return out;
+}
+
+std::unique_ptr<Policy> load_python_policy(const std::string& file, const std::string& cls,
+                                           const PolicyParams& params) {
+  if (!std::filesystem::exists(file)) throw InputError(file, 0, "python policy file not found");
+  try {
+    py::module_ util = py::module_::import("importlib.util");
+    py::object spec = util.attr("spec_from_file_location")(
+        std::filesystem::path(file).stem().string(), file);
+    py::object module = util.attr("module_from_spec")(spec);
+    spec.attr("loader").attr("exec_module")(module);
+    if (!py::hasattr(module, cls.c_str()))
+      throw InputError(file, 0, "python policy file has no class " + cls);
+    py::dict kwargs;
+    for (const auto& [k, v] : params.values()) kwargs[py::str(k)] = v;
+    return std::make_unique<PythonPolicy>(module.attr(cls.c_str())(**kwargs));
+  } catch (py::error_already_set& e) {
+    throw InputError(file, 0, "python policy " + cls + ": " + e.what());
+  }
 }
 
 }  // namespace dlsched

@@ -5,7 +5,10 @@
 
 #include <pybind11/pybind11.h>
 
+#include <memory>
 #include <string>
+
+#include "sched/policy_registry.h"
 
 #include "sched/policy.h"
 
@@ -30,5 +33,10 @@ class PythonPolicy : public Policy {
   long calls_ = 0;
   long rounds_ = 0;
 };
+
+/// Loads FILE.py and makes ClassName(**params) from it, wrapped as a Policy. A missing file or
+/// class, or a constructor that raises, is an InputError naming the file.
+std::unique_ptr<Policy> load_python_policy(const std::string& file, const std::string& cls,
+                                           const PolicyParams& params);
 
 }  // namespace dlsched
