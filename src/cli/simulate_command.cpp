@@ -1,5 +1,7 @@
 // dlsched simulate: replay a trace in virtual time and write the results file.
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
 #include <unistd.h>
@@ -25,6 +27,22 @@ struct SimulateArgs {
   bool whole_iterations = false;
 };
 
+/// The results file is written under a temporary name in its directory and renamed only when
+/// the run succeeded, so a run that fails (e.g. a policy error mid-run) leaves no half file.
+std::string partial_name(const std::string& out) { return out + ".partial"; }
+
+struct RemoveUnlessPublished {
+  std::string partial, out;
+  bool published = false;
+  void publish() {
+    std::filesystem::rename(partial, out);
+    published = true;
+  }
+  ~RemoveUnlessPublished() {
+    if (!partial.empty() && !published) std::remove(partial.c_str());
+  }
+};
+
 int run_simulate(SimulateArgs& a) {
   if (a.list_policies) {
     for (const std::string& plugin : a.experiment.policy_plugins) load_policy_plugin(plugin);
@@ -46,9 +64,10 @@ int run_simulate(SimulateArgs& a) {
                 << policy->name() << " runs with packing off\n";
     attributes["whole_iterations"] = "true";
   }
+  RemoveUnlessPublished output{a.out.empty() ? "" : partial_name(a.out), a.out};
   std::unique_ptr<Hdf5ResultsWriter> writer;
   if (!a.out.empty()) {
-    writer = std::make_unique<Hdf5ResultsWriter>(a.out, attributes, a.flush_interval);
+    writer = std::make_unique<Hdf5ResultsWriter>(output.partial, attributes, a.flush_interval);
     writer->cluster(cluster_records(ex->cluster));
   }
   struct JobsOnly : RecordSink {  // without --out only the summary is kept
@@ -67,6 +86,7 @@ int run_simulate(SimulateArgs& a) {
   if (writer) {
     writer->set_attribute("wall_seconds", fmt::format("{:.3f}", wall));
     writer->close();
+    output.publish();
   }
   if (!a.quiet) std::cout << format_summary(*ex, summary, wall);
   return 0;
