@@ -155,9 +155,13 @@ PYBIND11_MODULE(_dlsched, m) {
   py::class_<PolicyInput>(m, "PolicyInput")
       .def_readonly("now", &PolicyInput::now)
       .def_readonly("round_boundary", &PolicyInput::round_boundary)
+      // Views of the core's rows, not copies: valid during the schedule() call only.
       .def_property_readonly("jobs",
                              [](const PolicyInput& in) {
-                               return std::vector<JobView>(in.jobs.begin(), in.jobs.end());
+                               py::list jobs(in.jobs.size());
+                               for (std::size_t i = 0; i < in.jobs.size(); ++i)
+                                 jobs[i] = py::cast(&in.jobs[i], py::return_value_policy::reference);
+                               return jobs;
                              })
       .def_property_readonly("num_gpus", [](const PolicyInput& in) { return in.cluster->num_gpus(); })
       .def_property_readonly("gpu_types",

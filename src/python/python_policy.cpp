@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <pybind11/stl.h>
 
+#include <climits>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <unordered_set>
 
@@ -24,8 +26,28 @@ void PythonPolicy::fail(const PolicyInput& input, const std::string& what) const
 }
 
 Request PythonPolicy::to_request(const PolicyInput& input, py::handle item) const {
+  // (job, gpus) and (job, gpus, gpu_type) tuples: the cheap form of Request, read directly.
+  if (PyTuple_Check(item.ptr())) {
+    const Py_ssize_t n = PyTuple_GET_SIZE(item.ptr());
+    bool ints = n == 2 || n == 3;
+    for (Py_ssize_t i = 0; ints && i < n; ++i) ints = PyLong_Check(PyTuple_GET_ITEM(item.ptr(), i));
+    if (!ints) fail(input, "a tuple answer must be (job, gpus) or (job, gpus, gpu_type) integers");
+    const long job = PyLong_AsLong(PyTuple_GET_ITEM(item.ptr(), 0));
+    const long gpus = PyLong_AsLong(PyTuple_GET_ITEM(item.ptr(), 1));
+    const long type = n == 3 ? PyLong_AsLong(PyTuple_GET_ITEM(item.ptr(), 2)) : ANY_GPU_TYPE;
+    if (PyErr_Occurred()) {
+      PyErr_Clear();
+      fail(input, "a tuple answer holds an integer out of range");
+    }
+    if (job < 0 || job > static_cast<long>(std::numeric_limits<JobId>::max()))
+      fail(input, fmt::format("job {} is not an active job", job));
+    if (gpus < INT_MIN || gpus > INT_MAX || type < INT_MIN || type > INT_MAX)
+      fail(input, fmt::format("job {}: GPU count or type out of range", job));
+    return Request{static_cast<JobId>(job), static_cast<int>(gpus), static_cast<int>(type)};
+  }
   if (!py::isinstance<Request>(item))
-    fail(input, fmt::format("schedule() must return dlsched.Request items, got {}",
+    fail(input, fmt::format("schedule() must return dlsched.Request items or (job, gpus) "
+                            "tuples, got {}",
                             std::string(py::str(item.get_type().attr("__name__")))));
   return item.cast<Request>();
 }

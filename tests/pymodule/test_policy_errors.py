@@ -33,7 +33,12 @@ class SameJobTwice(dlsched.Policy):
 
 class WrongType(dlsched.Policy):
     def schedule(self, input):
-        return [(j.id, 1) for j in input.jobs]
+        return [str(j.id) for j in input.jobs]
+
+
+class WrongTuple(dlsched.Policy):
+    def schedule(self, input):
+        return [(j.id, 1.5) for j in input.jobs]
 
 
 class NotAList(dlsched.Policy):
@@ -79,7 +84,10 @@ class PolicyErrors(unittest.TestCase):
         self.check(SameJobTwice(), "asked for twice")
 
     def test_wrong_item_type(self):
-        self.check(WrongType(), "must return dlsched.Request items, got tuple")
+        self.check(WrongType(), "must return dlsched.Request items or .* tuples, got str")
+
+    def test_wrong_tuple(self):
+        self.check(WrongTuple(), r"must be \(job, gpus\)")
 
     def test_wrong_answer_type(self):
         self.check(NotAList(), "got int")
