@@ -3,11 +3,12 @@
 #include <fmt/format.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <climits>
 #include <filesystem>
 #include <limits>
-#include <set>
-#include <unordered_set>
+#include <span>
+#include <vector>
 
 #include "core/error.h"
 
@@ -72,14 +73,28 @@ PolicyOutput PythonPolicy::schedule(const PolicyInput& input) {
                             "dlsched.Decision, got {}",
                             std::string(py::str(answer.get_type().attr("__name__")))));
   }
-  std::unordered_set<JobId> active;
-  for (const JobView& j : input.jobs) active.insert(j.id);
-  std::set<JobId> seen;
+  // Jobs come in arrival order, which is id order: a binary search finds a request's job, and a
+  // flag per job catches one asked for twice (cheap enough for every call of a long run).
+  const std::span<const JobView> jobs = input.jobs;
+  const bool by_id = std::is_sorted(jobs.begin(), jobs.end(),
+                                    [](const JobView& a, const JobView& b) { return a.id < b.id; });
+  auto position = [&](JobId id) -> long {
+    if (by_id) {
+      auto it = std::lower_bound(jobs.begin(), jobs.end(), id,
+                                 [](const JobView& j, JobId v) { return j.id < v; });
+      return it != jobs.end() && it->id == id ? it - jobs.begin() : -1;
+    }
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      if (jobs[i].id == id) return static_cast<long>(i);
+    return -1;
+  };
+  std::vector<char> seen(jobs.size(), 0);
   const int types = static_cast<int>(input.cluster->gpu_types().size());
   for (py::handle item : items) {
     Request r = to_request(input, item);
-    if (!active.count(r.job)) fail(input, fmt::format("job {} is not an active job", r.job));
-    if (!seen.insert(r.job).second) fail(input, fmt::format("job {} is asked for twice", r.job));
+    const long at = position(r.job);
+    if (at < 0) fail(input, fmt::format("job {} is not an active job", r.job));
+    if (seen[at]++) fail(input, fmt::format("job {} is asked for twice", r.job));
     if (r.gpu_type < ANY_GPU_TYPE || r.gpu_type >= types)
       fail(input, fmt::format("job {}: GPU type {} does not exist (0..{})", r.job, r.gpu_type,
                               types - 1));
@@ -88,7 +103,8 @@ PolicyOutput PythonPolicy::schedule(const PolicyInput& input) {
     if (r.gpus < 1 || r.gpus > capacity)
       fail(input, fmt::format("job {}: {} GPUs asked, the cluster has {}", r.job, r.gpus,
                               capacity));
-    if (r.pack_with >= 0 && !active.count(static_cast<JobId>(r.pack_with)))
+    if (r.pack_with >= 0 && (r.pack_with > static_cast<long>(std::numeric_limits<JobId>::max()) ||
+                             position(static_cast<JobId>(r.pack_with)) < 0))
       fail(input, fmt::format("job {}: pack_with {} is not an active job", r.job, r.pack_with));
     out.ranked.push_back(r);
   }
