@@ -14,7 +14,8 @@
 
 namespace dlsched {
 
-class PythonPolicy : public Policy {
+// Hidden like the pybind11 types it holds (the CLI exports its own symbols for plugins).
+class __attribute__((visibility("hidden"))) PythonPolicy : public Policy {
  public:
   /// `object` must outlive the run; the adapter holds a reference to it.
   explicit PythonPolicy(pybind11::object object);
