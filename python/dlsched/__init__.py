@@ -10,8 +10,9 @@
 """
 from ._dlsched import Decision, Error, InputError, JobView, PolicyInput, Request, policies
 from .policy import Policy
+from .figures import figures
 from .results import Results, read
 from .simulate import simulate
 
 __all__ = ["Decision", "Error", "InputError", "JobView", "Policy", "PolicyInput", "Request",
-           "Results", "policies", "read", "simulate"]
+           "Results", "figures", "policies", "read", "simulate"]

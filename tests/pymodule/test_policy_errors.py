@@ -59,6 +59,11 @@ class FailsLater(dlsched.Policy):
         return [dlsched.Request(j.id, j.requested_gpus) for j in input.jobs]
 
 
+class Everyone(dlsched.Policy):
+    def schedule(self, input):
+        return [(j.id, j.requested_gpus) for j in input.jobs]
+
+
 class PolicyErrors(unittest.TestCase):
     def check(self, policy, pattern):
         with tempfile.TemporaryDirectory() as tmp:
@@ -108,6 +113,14 @@ class PolicyErrors(unittest.TestCase):
             ran = dlsched.simulate(trace=TRACE, cluster="4x8:v100", policy="las", out=out)
             self.assertEqual(os.listdir(tmp), ["r.h5"])
             self.assertTrue(dlsched.read(out).jobs.equals(ran.jobs))
+
+
+    def test_report_figures_of_a_python_run(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "r.h5")
+            dlsched.simulate(trace=TRACE, cluster="4x8:v100", policy=Everyone(), out=out)
+            self.assertEqual(dlsched.figures(out, os.path.join(tmp, "fig")) or 0, 0)
+            self.assertIn("jct_cdf.png", os.listdir(os.path.join(tmp, "fig")))
 
 
 if __name__ == "__main__":
