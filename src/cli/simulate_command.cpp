@@ -1,5 +1,7 @@
 // dlsched simulate: replay a trace in virtual time and write the results file.
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
 #include <optional>

@@ -123,7 +123,24 @@ bool register_policy(const std::string& name, const std::string& description,
   return true;
 }
 
+namespace {
+
+std::map<std::string, PolicySchemeFactory>& schemes() {
+  static std::map<std::string, PolicySchemeFactory> factories;
+  return factories;
+}
+
+}  // namespace
+
+void register_policy_scheme(const std::string& scheme, PolicySchemeFactory factory) {
+  schemes()[scheme] = std::move(factory);
+}
+
 std::unique_ptr<Policy> make_policy(const std::string& name, const PolicyParams& params) {
+  if (const auto colon = name.find(':'); colon != std::string::npos) {
+    auto scheme = schemes().find(name.substr(0, colon));
+    if (scheme != schemes().end()) return scheme->second(name.substr(colon + 1), params);
+  }
   auto it = registry().find(name);
   if (it == registry().end()) {
     std::string known;

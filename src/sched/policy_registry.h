@@ -78,6 +78,11 @@ bool register_policy(const std::string& name, const std::string& description,
 /// Creates a policy by name; an unknown name is an InputError that lists the known ones, and
 /// so is a parameter the policy does not read.
 std::unique_ptr<Policy> make_policy(const std::string& name, const PolicyParams& params = {});
+/// Makes a policy named "scheme:argument" (e.g. python:FILE.py:ClassName) from its argument.
+using PolicySchemeFactory =
+    std::function<std::unique_ptr<Policy>(const std::string& argument, const PolicyParams&)>;
+/// Lets make_policy() accept "scheme:argument" names; a later call for a scheme replaces it.
+void register_policy_scheme(const std::string& scheme, PolicySchemeFactory factory);
 /// All registered policies, sorted by name.
 std::vector<PolicyInfo> registered_policies();
 

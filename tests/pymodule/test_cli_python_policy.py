@@ -1,0 +1,63 @@
+"""`dlsched simulate --policy python:FILE.py:ClassName`: the CLI runs a Python policy as the
+module does, and a faulty one exits 2 naming the policy and round, leaving no results file."""
+import os
+import subprocess
+import tempfile
+import unittest
+
+import dlsched
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the source tree
+TRACE = os.path.join(ROOT, "jobs", "traces", "tiresias-60_job.csv")
+LAS = os.path.join(ROOT, "examples", "python_policy", "las.py")
+DLSCHED = os.environ["DLSCHED"]
+
+FAULTY = """
+import dlsched
+class LateFault(dlsched.Policy):
+    def __init__(self):
+        self.calls = 0
+    def schedule(self, input):
+        self.calls += 1
+        if self.calls > 20:
+            return [dlsched.Request(10**6, 1)]
+        return [dlsched.Request(j.id, j.requested_gpus) for j in input.jobs]
+"""
+
+
+def run(policy, out):
+    return subprocess.run([DLSCHED, "simulate", "--trace", TRACE, "--cluster", "4x8:v100",
+                           "--policy", policy, "-q", "-o", out],
+                          capture_output=True, text=True, timeout=120)
+
+
+class CliPythonPolicy(unittest.TestCase):
+    def test_python_las_equals_builtin(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            ours, builtin = os.path.join(tmp, "py.h5"), os.path.join(tmp, "las.h5")
+            self.assertEqual(run(f"python:{LAS}:Las", ours).returncode, 0)
+            self.assertEqual(run("las", builtin).returncode, 0)
+            a, b = dlsched.read(ours), dlsched.read(builtin)
+            self.assertGreater(len(a.jobs), 0)
+            self.assertTrue(a.jobs.equals(b.jobs))
+            self.assertTrue(a.allocations.equals(b.allocations))
+
+    def test_faulty_policy_exits_2_without_a_file(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "faulty.py")
+            with open(path, "w") as f:
+                f.write(FAULTY)
+            ran = run(f"python:{path}:LateFault", os.path.join(tmp, "r.h5"))
+            self.assertEqual(ran.returncode, 2, ran.stderr)
+            self.assertRegex(ran.stderr, r"python policy LateFault: round \d+ \(call 21")
+            self.assertEqual(sorted(os.listdir(tmp)), ["faulty.py"])
+
+    def test_missing_class_is_an_input_error(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            ran = run(f"python:{LAS}:NoSuchClass", os.path.join(tmp, "r.h5"))
+            self.assertEqual(ran.returncode, 2)
+            self.assertIn("has no class NoSuchClass", ran.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
