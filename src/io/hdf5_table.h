@@ -203,13 +203,7 @@ class RowLayout {
       Hid member = hdf5::datatype_handle(H5Tget_member_type(stored, static_cast<unsigned>(index)));
       if (member.get() < 0) return f.column.name;
       Hid expected_string;
-      hid_t expected;
-      if (f.column.scalar_type) {
-        expected = f.column.scalar_type(false);
-      } else {
-        expected_string = make_string_type(f.column.bytes, report);
-        expected = expected_string.get();
-      }
+      const hid_t expected = member_type(f, false, expected_string, report);
       const std::size_t offset = H5Tget_member_offset(stored, static_cast<unsigned>(index));
       if (H5Tequal(member.get(), expected) <= 0 || offset + f.column.bytes > stored_bytes)
         return f.column.name;
@@ -233,19 +227,20 @@ class RowLayout {
     std::size_t offset;
   };
 
+  /// The HDF5 type of one column; a string type is made and kept alive in `owned`.
+  static hid_t member_type(const Field& f, bool native, Hid& owned, const Reporter& report) {
+    if (f.column.scalar_type) return f.column.scalar_type(native);
+    owned = make_string_type(f.column.bytes, report);
+    return owned.get();
+  }
+
   Hid make_type(const Reporter& report, bool native) const {
     Hid type = hdf5::datatype_handle(
         report.check(H5Tcreate(H5T_COMPOUND, row_bytes_), "create the row type"));
     for (const auto& f : fields_) {
       Hid string_type;
-      hid_t member_type;
-      if (f.column.scalar_type) {
-        member_type = f.column.scalar_type(native);
-      } else {
-        string_type = make_string_type(f.column.bytes, report);
-        member_type = string_type.get();
-      }
-      report.check(H5Tinsert(type.get(), f.column.name, f.offset, member_type),
+      report.check(H5Tinsert(type.get(), f.column.name, f.offset,
+                             member_type(f, native, string_type, report)),
                    "build the row type");
     }
     return type;
