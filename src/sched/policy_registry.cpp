@@ -34,7 +34,7 @@ const std::string* PolicyParams::find(const std::string& key) const {
 
 void PolicyParams::declare(ParamDeclaration d) const {
   for (const ParamDeclaration& seen : declared_)
-    if (seen.key == d.key) return;  // read twice (e.g. by two helpers): declared once
+    if (seen.key == d.key) return;  // a key read twice (by shared code) is declared once
   declared_.push_back(std::move(d));
 }
 
