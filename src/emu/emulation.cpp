@@ -1,5 +1,6 @@
 #include "emu/emulation.h"
 
+#include <cstdio>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -128,6 +129,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
   // Rank 0 loads and checks every input; the others learn only whether to go on.
   std::vector<double> slowdown;
   std::unique_ptr<Hdf5ResultsWriter> writer;
+  bool wrote_new_file = false;  // this run created --out (not a resume of an older run)
   std::unique_ptr<Policy> policy;
   std::optional<DriverResume> resume;
   RunAttributes identity;
@@ -171,6 +173,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
         writer = Hdf5ResultsWriter::append_to(o.out, o.flush_interval);
       } else {
         writer = std::make_unique<Hdf5ResultsWriter>(o.out, attrs, o.flush_interval);
+        wrote_new_file = true;
         writer->cluster(emulated_cluster_records(outcome.experiment->cluster, worker_hosts));
       }
     } else if (o.resume) {
@@ -237,6 +240,12 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
     // A rank that cannot go on may leave peers inside a collective: only an abort is sure
     // to end every rank. The message comes first so the user sees why.
     std::cerr << "dlsched: error: " << e.what() << std::endl;
+    // Bad input found mid-run (a policy's malformed decision) makes the whole run invalid: a
+    // file this run created goes. Other failures keep every flushed round for inspection.
+    if (wrote_new_file && dynamic_cast<const InputError*>(&e)) {
+      writer.reset();
+      std::remove(o.out.c_str());
+    }
     MPI_Abort(world, 1);
   }
   DLSCHED_MPI_CHECK(MPI_Comm_free(&data));
