@@ -12,17 +12,9 @@ TRACE = os.path.join(ROOT, "jobs", "traces", "tiresias-60_job.csv")
 LAS = os.path.join(ROOT, "examples", "python_policy", "las.py")
 DLSCHED = os.environ["DLSCHED"]
 
-FAULTY = """
-import dlsched
-class LateFault(dlsched.Policy):
-    def __init__(self):
-        self.calls = 0
-    def schedule(self, input):
-        self.calls += 1
-        if self.calls > 20:
-            return [dlsched.Request(10**6, 1)]
-        return [dlsched.Request(j.id, j.requested_gpus) for j in input.jobs]
-"""
+# The policy that answers well for 20 calls, then names an unknown job, shared with the
+# module's error tests.
+FAULTY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_policy_errors.py")
 
 
 def run(policy, out):
@@ -44,13 +36,10 @@ class CliPythonPolicy(unittest.TestCase):
 
     def test_faulty_policy_exits_2_without_a_file(self):
         with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "faulty.py")
-            with open(path, "w") as f:
-                f.write(FAULTY)
-            ran = run(f"python:{path}:LateFault", os.path.join(tmp, "r.h5"))
+            ran = run(f"python:{FAULTY}:FailsLater", os.path.join(tmp, "r.h5"))
             self.assertEqual(ran.returncode, 2, ran.stderr)
-            self.assertRegex(ran.stderr, r"python policy LateFault: round \d+ \(call 21")
-            self.assertEqual(sorted(os.listdir(tmp)), ["faulty.py"])
+            self.assertRegex(ran.stderr, r"python policy FailsLater: round \d+ \(call 21")
+            self.assertEqual(os.listdir(tmp), [])
 
     def test_missing_class_is_an_input_error(self):
         with tempfile.TemporaryDirectory() as tmp:
