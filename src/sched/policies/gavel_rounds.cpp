@@ -55,8 +55,13 @@ void GavelRounds::account(const PolicyInput& in) {
     }
     if (j.running && has_last_) {
       const double dt = in.now - std::max(last_now_, j.last_start);
-      if (dt > 0) {
+      if (dt > 0 && j.packed_with < 0) {
         t.time_on[j.current_type] += dt;
+        type_time_[j.current_type] += dt;
+      } else if (dt > 0 && static_cast<JobId>(j.packed_with) > j.id) {
+        // A pair's time is its own (not its jobs'), and its GPUs count once.
+        const auto it = pairs_.find(PairKey{j.id, static_cast<JobId>(j.packed_with)});
+        if (it != pairs_.end()) it->second.time_on[j.current_type] += dt;
         type_time_[j.current_type] += dt;
       }
     }
@@ -71,6 +76,9 @@ void GavelRounds::account(const PolicyInput& in) {
         jobs_changed_ = true;
       }
     }
+    std::erase_if(pairs_, [&](const auto& kv) {
+      return !tracks_[kv.first.first].seen || !tracks_[kv.first.second].seen;
+    });
     for (const JobView& j : in.jobs) tracks_[j.id].seen = false;
   }
   known_.clear();
@@ -93,14 +101,72 @@ void GavelRounds::reset_and_solve(const PolicyInput& in, const Solver& solve) {
       type_time_[k] += half_round;
     }
   }
+  for (auto& [key, pair] : pairs_)
+    for (int k = 0; k < types; ++k) {
+      pair.deficit[k] += pair.x[k] * elapsed - (pair.time_on[k] - half_round);
+      pair.time_on[k] = half_round;
+      type_time_[k] += half_round;
+    }
   last_reset_ = in.now;
   ever_reset_ = true;
   jobs_changed_ = false;
-  const std::vector<double> x = solve(in);
+  const Solution solution = solve(in);
+  const std::vector<double>& x = solution.alone;
+  // Jobs that arrived since the previous solve (no X yet): Gavel's pair entries for them
+  // start with no time at all, so this reset credits them half a round of deficit.
+  std::vector<char> arrived(in.jobs.size(), 0);
+  for (std::size_t v = 0; v < in.jobs.size(); ++v) arrived[v] = tracks_[in.jobs[v].id].x.empty();
   for (std::size_t v = 0; v < in.jobs.size(); ++v) {
     Track& t = tracks_[in.jobs[v].id];
     t.x.assign(x.begin() + static_cast<std::ptrdiff_t>(v * types),
                x.begin() + static_cast<std::ptrdiff_t>((v + 1) * types));
+  }
+  for (auto& [key, pair] : pairs_) std::fill(pair.x.begin(), pair.x.end(), 0.0);
+  for (const PairShare& s : solution.pairs) {
+    const JobView& a = in.jobs[s.a];
+    const JobView& b = in.jobs[s.b];
+    const PairKey key = std::minmax(a.id, b.id);
+    auto [it, fresh] = pairs_.try_emplace(key);
+    PairTrack& pair = it->second;
+    if (fresh) {
+      const double owed = arrived[s.a] || arrived[s.b] ? half_round : 0.0;
+      pair.time_on.assign(types, half_round);
+      pair.deficit.assign(types, owed);
+      pair.runs.assign(types, 0);
+      for (int k = 0; k < types; ++k) {
+        pair.runs[k] = pair_runs_on(in, a, b, k);
+        type_time_[k] += half_round;
+      }
+    }
+    pair.x = s.x;
+  }
+}
+
+bool GavelRounds::pair_runs_on(const PolicyInput& in, const JobView& a, const JobView& b,
+                               int type) const {
+  if (a.requested_gpus != b.requested_gpus ||
+      a.requested_gpus > in.cluster->num_gpus_of_type(type))
+    return false;
+  const PlacementShape shape = consolidated(*in.throughput, type, a.requested_gpus);
+  const auto ra = in.throughput->colocated_progress_rate(a.id, b.id, shape);
+  const auto rb = in.throughput->colocated_progress_rate(b.id, a.id, shape);
+  return ra && rb && *ra > 0 && *rb > 0;
+}
+
+/// The pairs' entries in a type's queue, after the jobs' own (view_of_ maps ids to views).
+void GavelRounds::add_pair_entries(const PolicyInput& in, int type) {
+  const std::size_t n = in.jobs.size();
+  for (const auto& [key, pair] : pairs_) {
+    const std::size_t a = view_of_[key.first], b = view_of_[key.second];
+    const JobView& host = in.jobs[a];
+    const JobView& guest = in.jobs[b];
+    if (plan_.kept(host) || plan_.kept(guest)) continue;
+    const double x = pair.x[type];
+    const double share = type_time_[type] > 0 ? pair.time_on[type] / type_time_[type] : 0;
+    double priority = 0;
+    if (x > 0 && pair.runs[type]) priority = share > 0 ? x / share : x * UNSERVED_PRIORITY_SCALE;
+    const std::size_t later = std::max(a, b), earlier = std::min(a, b);
+    entries_.push_back(Entry{priority, pair.deficit[type], x, a, b, later * (n + 1) + earlier + 1});
   }
 }
 
@@ -144,9 +210,14 @@ PolicyOutput GavelRounds::schedule(const PolicyInput& in, const Throughputs& thr
   const std::vector<int> order = type_order(in, throughputs);
   if (in.round_boundary) ++rounds_;
   plan_.begin(in, in.round_boundary);
+  if (!pairs_.empty()) {
+    view_of_.resize(tracks_.size());
+    for (std::size_t v = 0; v < in.jobs.size(); ++v) view_of_[in.jobs[v].id] = v;
+  }
+  const std::size_t n = in.jobs.size();
   for (int type : order) {
     entries_.clear();
-    for (std::size_t v = 0; v < in.jobs.size(); ++v) {
+    for (std::size_t v = 0; v < n; ++v) {
       const JobView& j = in.jobs[v];
       if (plan_.kept(j)) continue;
       const Track& t = tracks_[j.id];
@@ -155,18 +226,26 @@ PolicyOutput GavelRounds::schedule(const PolicyInput& in, const Throughputs& thr
       double priority = 0;
       if (x > 0 && throughputs(j)[type] > 0)
         priority = share > 0 ? x / share : x * UNSERVED_PRIORITY_SCALE;
-      entries_.push_back(Entry{priority, t.deficit[type], x, v});
+      entries_.push_back(Entry{priority, t.deficit[type], x, v, NO_PARTNER, v * (n + 1)});
     }
-    std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+    add_pair_entries(in, type);
+    std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
       if (a.priority != b.priority) return a.priority > b.priority;
       if (a.deficit != b.deficit) return a.deficit > b.deficit;
-      return a.x > b.x;
+      if (a.x != b.x) return a.x > b.x;
+      return a.order < b.order;
     });
     for (const Entry& e : entries_) {
       if (plan_.free(type) == 0) break;
       const JobView& j = in.jobs[e.view];
-      if (throughputs(j)[type] <= 0) continue;
       if (options_.skip_zero_priority && e.priority <= 0) continue;
+      if (e.partner != NO_PARTNER) {
+        const JobView& guest = in.jobs[e.partner];
+        if (pairs_.at(std::minmax(j.id, guest.id)).runs[type])
+          plan_.add_pair(j, guest, j.requested_gpus, type);
+        continue;
+      }
+      if (throughputs(j)[type] <= 0) continue;
       plan_.add(j, j.requested_gpus, type);
     }
   }
@@ -187,6 +266,15 @@ void GavelRounds::save(PolicyStateWriter& w) const {
     for (double v : t.deficit) w.put(v);
     w.put(t.x.size());
     for (double v : t.x) w.put(v);
+  }
+  w.put(pairs_.size());
+  for (const auto& [key, pair] : pairs_) {
+    w.put(static_cast<std::int64_t>(key.first)).put(static_cast<std::int64_t>(key.second));
+    w.put(pair.time_on.size());
+    for (double v : pair.time_on) w.put(v);
+    for (double v : pair.deficit) w.put(v);
+    for (double v : pair.x) w.put(v);
+    for (char v : pair.runs) w.put(v != 0);
   }
 }
 
@@ -213,6 +301,21 @@ void GavelRounds::restore(PolicyStateReader& r) {
     for (double& v : t.deficit) v = r.get_double();
     t.x.resize(r.get_count(kMaxTypes));
     for (double& v : t.x) v = r.get_double();
+  }
+  pairs_.clear();
+  for (std::size_t n = r.get_count(kMaxJobs); n > 0; --n) {
+    const auto a = static_cast<JobId>(r.get_count(kMaxJobs));
+    const auto b = static_cast<JobId>(r.get_count(kMaxJobs));
+    PairTrack& pair = pairs_[PairKey{a, b}];
+    const std::size_t types = r.get_count(kMaxTypes);
+    pair.time_on.resize(types);
+    pair.deficit.resize(types);
+    pair.x.resize(types);
+    pair.runs.resize(types);
+    for (double& v : pair.time_on) v = r.get_double();
+    for (double& v : pair.deficit) v = r.get_double();
+    for (double& v : pair.x) v = r.get_double();
+    for (char& v : pair.runs) v = r.get_bool();
   }
 }
 

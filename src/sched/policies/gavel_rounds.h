@@ -13,12 +13,18 @@
 //    queues are walked one type after the other (fastest type first, or a random order each
 //    round for heterogeneity-agnostic policies), and each job is given the first type that
 //    still has room for its scale factor.
-// The policies that produce X (gavel.cpp, fifo_perf.cpp) own one of these.
+// With space sharing (gavel_packed.cpp) X also gives job pairs a share per type; a pair is
+// then one more entry in each type's queue, with its own times and deficits (Gavel keeps them
+// per job combination), and runs as a unit: both jobs on the same GPUs, each at its
+// co-located rate (Request::pack_with).
+// The policies that produce X (gavel.cpp, gavel_packed.cpp, fifo_perf.cpp) own one of these.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "sched/policies/gpu_plan.h"
@@ -48,8 +54,19 @@ class GavelRounds {
   };
   /// Throughputs of a job on each GPU type at its scale factor (0: it cannot run there).
   using Throughputs = std::function<const double*(const JobView&)>;
-  /// X for the active jobs: [view index * types + type].
-  using Solver = std::function<std::vector<double>(const PolicyInput&)>;
+  /// Two active jobs (view indices, a < b) sharing GPUs, and their share of time per type.
+  struct PairShare {
+    std::size_t a = 0, b = 0;
+    std::vector<double> x;
+  };
+  /// X: for the active jobs alone [view index * types + type], and for job pairs.
+  struct Solution {
+    std::vector<double> alone;
+    std::vector<PairShare> pairs;
+    Solution() = default;
+    Solution(std::vector<double> x) : alone(std::move(x)) {}  // NOLINT: no pairs
+  };
+  using Solver = std::function<Solution(const PolicyInput&)>;
 
   explicit GavelRounds(Options options) : options_(options) {}
 
@@ -71,21 +88,37 @@ class GavelRounds {
     bool active = false;
     bool seen = false;  // scratch: present in the current call
   };
+  /// A job pair's bookkeeping (Gavel's per-combination times and deficits), kept from the
+  /// solve that first gave it a share until one of its jobs finishes.
+  struct PairTrack {
+    std::vector<double> time_on;
+    std::vector<double> deficit;
+    std::vector<double> x;
+    std::vector<char> runs;  // per type: can the two share GPUs there?
+  };
+  using PairKey = std::pair<JobId, JobId>;  // lower id first: the host of the pair's GPUs
   struct Entry {
     double priority;
     double deficit;
     double x;
     std::size_t view;
+    std::size_t partner;  // view of the packed partner, or NO_PARTNER
+    std::size_t order;    // Gavel's queue order for ties: by later job, the job before pairs
   };
+  static constexpr std::size_t NO_PARTNER = static_cast<std::size_t>(-1);
 
   Track& track(JobId id, int types);
   void account(const PolicyInput& in);
   void reset_and_solve(const PolicyInput& in, const Solver& solve);
   std::vector<int> type_order(const PolicyInput& in, const Throughputs& throughputs);
+  void add_pair_entries(const PolicyInput& in, int type);
+  bool pair_runs_on(const PolicyInput& in, const JobView& a, const JobView& b, int type) const;
 
   Options options_;
   GpuPlan plan_;
   std::vector<Track> tracks_;      // by JobId
+  std::map<PairKey, PairTrack> pairs_;
+  std::vector<std::size_t> view_of_;  // scratch: JobId -> view index in the current call
   std::vector<double> type_time_;  // seconds handed out per type since the last reset
   std::vector<JobId> known_;       // the active jobs at the previous call
   double last_now_ = 0;

@@ -18,11 +18,16 @@ void GpuPlan::begin(const PolicyInput& in, bool may_preempt) {
     kept_.resize(static_cast<std::size_t>(largest) + 1, 0);
     named_.resize(static_cast<std::size_t>(largest) + 1, 0);
   }
+  auto is_kept = [&](const JobView& j) { return j.running && (!may_preempt || j.restoring); };
+  for (const JobView& j : in.jobs)
+    if (is_kept(j)) kept_[j.id] = pass_;
   for (const JobView& j : in.jobs) {
-    if (!j.running) continue;
-    if (may_preempt && !j.restoring) continue;
-    free_[j.current_type] -= j.current_gpus;
-    kept_[j.id] = pass_;
+    if (!is_kept(j)) continue;
+    // A packed pair holds its GPUs once: count them with the lower id of the two.
+    const long p = j.packed_with;
+    if (p < 0 || static_cast<JobId>(p) > j.id || static_cast<std::size_t>(p) >= kept_.size() ||
+        kept_[p] != pass_)
+      free_[j.current_type] -= j.current_gpus;
     // Naming it with its current grant is what the core does anyway.
     name(j.id);
     out_.ranked.push_back(Request{j.id, j.current_gpus, j.current_type});
@@ -44,6 +49,16 @@ bool GpuPlan::add(const JobView& job, int gpus, int type) {
   free_[type] -= gpus;
   name(job.id);
   out_.ranked.push_back(Request{job.id, gpus, type});
+  return true;
+}
+
+bool GpuPlan::add_pair(const JobView& host, const JobView& guest, int gpus, int type) {
+  if (named(host.id) || named(guest.id) || !fits(type, gpus)) return false;
+  free_[type] -= gpus;
+  name(host.id);
+  name(guest.id);
+  out_.ranked.push_back(Request{host.id, gpus, type});
+  out_.ranked.push_back(Request{guest.id, gpus, type, static_cast<long>(host.id)});
   return true;
 }
 
