@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <tuple>
 #include <cstdint>
 #include <numeric>
 #include <unordered_map>
@@ -24,34 +26,49 @@ constexpr int MAX_WATER_LEVELS = 64;
 // Shares below this are solver noise, not time to hand out.
 constexpr double TINY_SHARE = 1e-9;
 
-/// One LP column: job j's share of time on type t, alone (partner_class -1) or sharing its
-/// GPUs with a job of partner_class.
+/// Jobs whose LP data are identical (same class, and the same weight, remaining work ... as
+/// far as the objective reads them). The LP is symmetric in them, so averaging any optimum
+/// over their permutations gives an optimum that treats them alike: one set of columns serves
+/// the whole group, which keeps the LP at groups x types x (1 + classes) columns.
+struct Groups {
+  std::vector<int> of_job;
+  std::vector<int> first;  // a member of each group
+  std::vector<int> size;
+};
+
+/// One LP column: each member of `group`'s share of time on `type`, alone (partner_class -1)
+/// or sharing its GPUs with a job of partner_class.
 struct Column {
-  int job;
+  int group;
   int type;
   int partner_class;
-  double rate;  // the job's iterations/s in this column
+  double rate;  // a member's iterations/s in this column
 };
 
 class PackedLp {
  public:
-  explicit PackedLp(const GavelPackedProblem& p) : p_(p), types_(p.jobs.num_types()) {
+  PackedLp(const GavelPackedProblem& p, Groups g)
+      : p_(p), g_(std::move(g)), types_(p.jobs.num_types()) {
     glp_term_out(GLP_OFF);
+    const int groups = static_cast<int>(g_.first.size());
+    members_.assign(p.num_classes, {});
+    for (int j = 0; j < p.jobs.num_jobs(); ++j) members_[p.job_class[j]].push_back(j);
+    groups_of_class_.assign(p.num_classes, {});
+    for (int k = 0; k < groups; ++k) groups_of_class_[class_of(k)].push_back(k);
     build_columns();
     lp_ = glp_create_prob();
     glp_set_obj_dir(lp_, GLP_MAX);
-    const int jobs = p.jobs.num_jobs();
     z_col_ = static_cast<int>(columns_.size()) + 1;
     glp_add_cols(lp_, z_col_);
     for (int c = 1; c <= z_col_; ++c) glp_set_col_bnds(lp_, c, GLP_LO, 0, 0);
 
-    // Rows: per job with a column its ratio row and its share row; a capacity row per type;
-    // the balance rows between classes and the equal-share rows inside a class.
-    ratio_row_.assign(jobs, 0);
+    // Rows: per group with a column its ratio row and its share row; a capacity row per
+    // type; the balance rows between classes and the equal-share rows inside a class.
+    ratio_row_.assign(groups, 0);
     int rows = 0;
-    for (int j = 0; j < jobs; ++j)
-      if (!cols_of_job_[j].empty()) {
-        ratio_row_[j] = ++rows;
+    for (int k = 0; k < groups; ++k)
+      if (!cols_of_group_[k].empty()) {
+        ratio_row_[k] = ++rows;
         ++rows;  // share row = ratio row + 1
       }
     const int first_cap = rows + 1;
@@ -68,19 +85,19 @@ class PackedLp {
       ci.push_back(c);
       v.push_back(value);
     };
-    for (int j = 0; j < jobs; ++j) {
-      if (cols_of_job_[j].empty()) continue;
-      glp_set_row_bnds(lp_, ratio_row_[j], GLP_LO, 0, 0);
-      glp_set_row_bnds(lp_, ratio_row_[j] + 1, GLP_UP, 0, 1);
-      for (int c : cols_of_job_[j]) {
+    for (int k = 0; k < groups; ++k) {
+      if (cols_of_group_[k].empty()) continue;
+      glp_set_row_bnds(lp_, ratio_row_[k], GLP_LO, 0, 0);
+      glp_set_row_bnds(lp_, ratio_row_[k] + 1, GLP_UP, 0, 1);
+      const double sf = p.jobs.scale_factor[g_.first[k]];
+      for (int c : cols_of_group_[k]) {
         const Column& col = columns_[c];
-        put(ratio_row_[j], c + 1, 1);  // set by set_scales()
-        put(ratio_row_[j] + 1, c + 1, 1);
+        put(ratio_row_[k], c + 1, 1);  // set by set_scales()
+        put(ratio_row_[k] + 1, c + 1, 1);
         // A pair holds its GPUs once: each of its two jobs counts half of them.
-        const double gpus = p.jobs.scale_factor[j] * (col.partner_class < 0 ? 1.0 : 0.5);
-        put(first_cap + col.type, c + 1, gpus);
+        put(first_cap + col.type, c + 1, g_.size[k] * sf * (col.partner_class < 0 ? 1.0 : 0.5));
       }
-      put(ratio_row_[j], z_col_, -1);
+      put(ratio_row_[k], z_col_, -1);
     }
     for (int t = 0; t < types_; ++t)
       glp_set_row_bnds(lp_, first_cap + t, GLP_UP, 0, p.jobs.gpus_per_type[t]);
@@ -90,7 +107,7 @@ class PackedLp {
       for (const auto& [c, value] : links[k]) put(r, c + 1, value);
     }
     glp_load_matrix(lp_, static_cast<int>(ri.size()) - 1, ri.data(), ci.data(), v.data());
-    frozen_.assign(jobs, 0);
+    frozen_.assign(groups, 0);
     glp_init_smcp(&parm_);
     parm_.msg_lev = GLP_MSG_OFF;
   }
@@ -102,15 +119,17 @@ class PackedLp {
   int num_columns() const { return static_cast<int>(columns_.size()); }
   int num_rows() const { return rows_; }
 
-  /// Column coefficients c = rate x scale[job] in the ratio rows; unfreezes every job.
+  /// Column coefficients c = rate x scale[job] in the ratio rows (scale is per job, alike
+  /// within a group); unfreezes every group.
   void set_scales(const std::vector<double>& scale) {
-    scale_ = scale;
+    scale_.resize(g_.first.size());
+    for (std::size_t k = 0; k < g_.first.size(); ++k) scale_[k] = scale[g_.first[k]];
     std::fill(frozen_.begin(), frozen_.end(), 0);
     set_sum_objective(false);
-    for (int j = 0; j < p_.jobs.num_jobs(); ++j)
-      if (ratio_row_[j]) {
-        write_ratio_row(j, true);
-        glp_set_row_bnds(lp_, ratio_row_[j], GLP_LO, 0, 0);
+    for (std::size_t k = 0; k < g_.first.size(); ++k)
+      if (ratio_row_[k]) {
+        write_ratio_row(static_cast<int>(k), true);
+        glp_set_row_bnds(lp_, ratio_row_[k], GLP_LO, 0, 0);
       }
   }
 
@@ -125,12 +144,13 @@ class PackedLp {
     return glp_get_obj_val(lp_);
   }
 
-  /// Raises the minimum, freezes the jobs that bound it, repeats (as MaxMinLp::water_fill in
-  /// gavel_lp.cpp). Returns the first (Gavel's) level.
+  /// Raises the minimum, freezes the groups that bound it, repeats (as MaxMinLp::water_fill
+  /// in gavel_lp.cpp). Returns the first (Gavel's) level.
   double water_fill() {
+    const int groups = static_cast<int>(g_.first.size());
     double first = -1;
     int unfrozen = 0;
-    for (int j = 0; j < p_.jobs.num_jobs(); ++j) unfrozen += ratio_row_[j] && !frozen_[j];
+    for (int k = 0; k < groups; ++k) unfrozen += ratio_row_[k] && !frozen_[k];
     for (int level = 0; unfrozen > 0; ++level) {
       if (level == MAX_WATER_LEVELS) {
         two_stage();
@@ -139,27 +159,27 @@ class PackedLp {
       const double z = solve();
       if (first < 0) first = z;
       std::vector<int> bound;
-      for (int j = 0; j < p_.jobs.num_jobs(); ++j)
-        if (ratio_row_[j] && !frozen_[j] &&
-            (std::abs(glp_get_row_dual(lp_, ratio_row_[j])) > 1e-9 || ceiling(j) <= z * (1 + 1e-9)))
-          bound.push_back(j);
+      for (int k = 0; k < groups; ++k)
+        if (ratio_row_[k] && !frozen_[k] &&
+            (std::abs(glp_get_row_dual(lp_, ratio_row_[k])) > 1e-9 || ceiling(k) <= z * (1 + 1e-9)))
+          bound.push_back(k);
       if (bound.empty())
-        for (int j = 0; j < p_.jobs.num_jobs(); ++j)
-          if (ratio_row_[j] && !frozen_[j] &&
-              glp_get_row_prim(lp_, ratio_row_[j]) <= z * 1e-7 + 1e-12)
-            bound.push_back(j);
+        for (int k = 0; k < groups; ++k)
+          if (ratio_row_[k] && !frozen_[k] &&
+              glp_get_row_prim(lp_, ratio_row_[k]) <= z * 1e-7 + 1e-12)
+            bound.push_back(k);
       if (bound.empty()) break;
-      for (int j : bound) freeze(j, z);
+      for (int k : bound) freeze(k, z);
       unfrozen -= static_cast<int>(bound.size());
     }
     return std::max(first, 0.0);
   }
 
-  /// Gavel's LP, then the most sum c x with every job held at that level.
+  /// Gavel's LP, then the most sum c x with every group held at that level.
   double two_stage() {
     const double z = solve();
-    for (int j = 0; j < p_.jobs.num_jobs(); ++j)
-      if (ratio_row_[j] && !frozen_[j]) freeze(j, z);
+    for (std::size_t k = 0; k < g_.first.size(); ++k)
+      if (ratio_row_[k] && !frozen_[k]) freeze(static_cast<int>(k), z);
     set_sum_objective(true);
     solve();
     return z;
@@ -167,104 +187,113 @@ class PackedLp {
 
   /// max sum c x with no level to hold (the ratio rows left free).
   double max_total() {
-    for (int j = 0; j < p_.jobs.num_jobs(); ++j)
-      if (ratio_row_[j]) glp_set_row_bnds(lp_, ratio_row_[j], GLP_FR, 0, 0);
+    for (std::size_t k = 0; k < g_.first.size(); ++k)
+      if (ratio_row_[k]) glp_set_row_bnds(lp_, ratio_row_[k], GLP_FR, 0, 0);
     set_sum_objective(true);
     return solve();
   }
 
-  /// The solution: shares alone into `alone` ([job * types + type]) and the class shares
-  /// split into job pairs.
+  /// The solution: every job's shares alone into `alone` ([job * types + type]), and the
+  /// class shares split into job pairs.
   void read(GavelPackedAllocation& out) const {
     const int jobs = p_.jobs.num_jobs();
     out.alone.num_types = types_;
     out.alone.share.assign(static_cast<std::size_t>(jobs) * types_, 0);
-    // [job][type][class] shares with a partner, sparse per job.
-    std::vector<std::vector<std::pair<int, double>>> paired(static_cast<std::size_t>(jobs) * types_);
+    // Per group and type: its members' shares with each partner class.
+    std::vector<std::vector<std::pair<int, double>>> paired(g_.first.size() * types_);
+    std::vector<double> alone(g_.first.size() * types_, 0);
     for (std::size_t c = 0; c < columns_.size(); ++c) {
       const double x = std::clamp(glp_get_col_prim(lp_, static_cast<int>(c) + 1), 0.0, 1.0);
       const Column& col = columns_[c];
+      const std::size_t at = static_cast<std::size_t>(col.group) * types_ + col.type;
       if (col.partner_class < 0)
-        out.alone.share[static_cast<std::size_t>(col.job) * types_ + col.type] = x;
+        alone[at] = x;
       else if (x > TINY_SHARE)
-        paired[static_cast<std::size_t>(col.job) * types_ + col.type].emplace_back(col.partner_class, x);
+        paired[at].emplace_back(col.partner_class, x);
     }
+    for (int j = 0; j < jobs; ++j)
+      for (int t = 0; t < types_; ++t)
+        out.alone.share[static_cast<std::size_t>(j) * types_ + t] =
+            alone[static_cast<std::size_t>(g_.of_job[j]) * types_ + t];
     split_into_pairs(paired, out.pairs);
   }
 
  private:
+  int class_of(int group) const { return p_.job_class[g_.first[group]]; }
+
   void build_columns() {
     const GavelProblem& q = p_.jobs;
-    const int jobs = q.num_jobs();
     const int classes = p_.num_classes;
-    members_.assign(classes, {});
-    for (int j = 0; j < jobs; ++j) members_[p_.job_class[j]].push_back(j);
-    // A class's rate alone on each type, from its first member (all members share it).
+    // A class's rate alone on each type, from any member (all members share it).
     auto alone = [&](int cls, int t) {
       return q.throughput[static_cast<std::size_t>(members_[cls].front()) * types_ + t];
     };
-    cols_of_job_.assign(jobs, {});
-    for (int j = 0; j < jobs; ++j) {
-      const int a = p_.job_class[j];
+    const int groups = static_cast<int>(g_.first.size());
+    cols_of_group_.assign(groups, {});
+    for (int k = 0; k < groups; ++k) {
+      const int j = g_.first[k];
+      const int a = class_of(k);
       for (int t = 0; t < types_; ++t) {
         if (q.scale_factor[j] > q.gpus_per_type[t]) continue;
         const double solo = q.throughput[static_cast<std::size_t>(j) * types_ + t];
-        if (solo > 0) add_column(Column{j, t, -1, solo});
+        if (solo > 0) add_column(Column{k, t, -1, solo});
         for (int b = 0; b < classes; ++b) {
           if (members_[b].empty() || (b == a && members_[a].size() < 2)) continue;
           const double mine = p_.rate(a, b, t), theirs = p_.rate(b, a, t);
           if (mine <= 0 || theirs <= 0 || solo <= 0 || alone(b, t) <= 0) continue;
           if (mine / solo + theirs / alone(b, t) <= 1) continue;  // time-slicing does as well
-          add_column(Column{j, t, b, mine});
+          add_column(Column{k, t, b, mine});
         }
       }
     }
   }
 
   void add_column(const Column& c) {
-    cols_of_job_[c.job].push_back(static_cast<int>(columns_.size()));
+    cols_of_group_[c.group].push_back(static_cast<int>(columns_.size()));
     columns_.push_back(c);
   }
 
-  /// The rows that make class shares split into pairs: balance between two classes, equal
-  /// shares inside one. Each is [(column, coefficient)], with right-hand side 0.
+  /// The rows that make class shares split into pairs: balance between two classes (each
+  /// member's share times the group's size), equal shares inside one. Each is
+  /// [(column, coefficient)], with right-hand side 0.
   void add_pair_rows(std::vector<std::vector<std::pair<int, double>>>& links) {
     const int classes = p_.num_classes;
-    // Column of (job, type, partner class), looked up through the job's short column list.
-    auto column = [&](int j, int t, int b) {
-      for (int c : cols_of_job_[j])
+    // Column of (group, type, partner class), looked up through the group's short list.
+    auto column = [&](int k, int t, int b) {
+      for (int c : cols_of_group_[k])
         if (columns_[c].type == t && columns_[c].partner_class == b) return c;
       return -1;
     };
     for (int t = 0; t < types_; ++t)
       for (int a = 0; a < classes; ++a)
         for (int b = a; b < classes; ++b) {
-          if (members_[a].empty() || members_[b].empty()) continue;
+          if (groups_of_class_[a].empty() || groups_of_class_[b].empty()) continue;
           if (a == b) {
-            const int first = column(members_[a].front(), t, a);
+            const int first = column(groups_of_class_[a].front(), t, a);
             if (first < 0) continue;
-            for (std::size_t k = 1; k < members_[a].size(); ++k) {
-              const int c = column(members_[a][k], t, a);
+            for (std::size_t k = 1; k < groups_of_class_[a].size(); ++k) {
+              const int c = column(groups_of_class_[a][k], t, a);
               if (c >= 0) links.push_back({{c, 1.0}, {first, -1.0}});
             }
             continue;
           }
           std::vector<std::pair<int, double>> row;
-          for (int j : members_[a])
-            if (const int c = column(j, t, b); c >= 0) row.emplace_back(c, 1.0);
-          for (int k : members_[b])
-            if (const int c = column(k, t, a); c >= 0) row.emplace_back(c, -1.0);
+          for (int k : groups_of_class_[a])
+            if (const int c = column(k, t, b); c >= 0) row.emplace_back(c, g_.size[k]);
+          for (int k : groups_of_class_[b])
+            if (const int c = column(k, t, a); c >= 0) row.emplace_back(c, -g_.size[k]);
           if (!row.empty()) links.push_back(std::move(row));
         }
   }
 
   /// x[i][k] = x[i][t][B] x[k][t][A] / sum_{i' in A} x[i'][t][B] for i in A, k in B; inside
   /// a class A (equal shares r): r / (|A| - 1) per pair, Gavel's convert_job_type_allocation.
+  /// `paired` is per group and type.
   void split_into_pairs(const std::vector<std::vector<std::pair<int, double>>>& paired,
                         std::vector<GavelPairShare>& pairs) const {
     const int jobs = p_.jobs.num_jobs();
     auto share = [&](int j, int t, int b) {
-      for (const auto& [cls, x] : paired[static_cast<std::size_t>(j) * types_ + t])
+      for (const auto& [cls, x] : paired[static_cast<std::size_t>(g_.of_job[j]) * types_ + t])
         if (cls == b) return x;
       return 0.0;
     };
@@ -295,54 +324,94 @@ class PackedLp {
         }
   }
 
-  double ceiling(int j) const {
+  double ceiling(int k) const {
     double best = 0;
-    for (int c : cols_of_job_[j]) best = std::max(best, columns_[c].rate * scale_[j]);
+    for (int c : cols_of_group_[k]) best = std::max(best, columns_[c].rate * scale_[k]);
     return best;
   }
 
-  void write_ratio_row(int j, bool with_z) {
+  void write_ratio_row(int k, bool with_z) {
     ind_.assign(1, 0);
     val_.assign(1, 0);
-    for (int c : cols_of_job_[j]) {
+    for (int c : cols_of_group_[k]) {
       ind_.push_back(c + 1);
-      val_.push_back(columns_[c].rate * scale_[j]);
+      val_.push_back(columns_[c].rate * scale_[k]);
     }
     if (with_z) {
       ind_.push_back(z_col_);
       val_.push_back(-1);
     }
-    glp_set_mat_row(lp_, ratio_row_[j], static_cast<int>(ind_.size()) - 1, ind_.data(), val_.data());
+    glp_set_mat_row(lp_, ratio_row_[k], static_cast<int>(ind_.size()) - 1, ind_.data(), val_.data());
   }
 
+  /// Objective: z, or the sum over jobs of c x (each group's columns count its size).
   void set_sum_objective(bool sum) {
     glp_set_obj_coef(lp_, z_col_, sum ? 0 : 1);
-    for (std::size_t c = 0; c < columns_.size(); ++c)
+    for (std::size_t c = 0; c < columns_.size(); ++c) {
+      const int k = columns_[c].group;
       glp_set_obj_coef(lp_, static_cast<int>(c) + 1,
-                       sum ? columns_[c].rate * scale_[columns_[c].job] : 0);
+                       sum ? g_.size[k] * columns_[c].rate * scale_[k] : 0);
+    }
   }
 
-  void freeze(int j, double level) {
-    frozen_[j] = 1;
-    write_ratio_row(j, false);
-    glp_set_row_bnds(lp_, ratio_row_[j], GLP_LO, level * (1 - FREEZE_SLACK), 0);
+  void freeze(int k, double level) {
+    frozen_[k] = 1;
+    write_ratio_row(k, false);
+    glp_set_row_bnds(lp_, ratio_row_[k], GLP_LO, level * (1 - FREEZE_SLACK), 0);
   }
 
   const GavelPackedProblem& p_;
+  Groups g_;
   int types_;
   std::vector<Column> columns_;
-  std::vector<std::vector<int>> cols_of_job_;
-  std::vector<std::vector<int>> members_;  // per class: its jobs
+  std::vector<std::vector<int>> cols_of_group_;
+  std::vector<std::vector<int>> members_;          // per class: its jobs
+  std::vector<std::vector<int>> groups_of_class_;  // per class: its groups
   glp_prob* lp_ = nullptr;
   glp_smcp parm_{};
   int z_col_ = 0;
   int rows_ = 0;
-  std::vector<int> ratio_row_;
+  std::vector<int> ratio_row_;  // per group
   std::vector<char> frozen_;
-  std::vector<double> scale_;
+  std::vector<double> scale_;   // per group
   std::vector<int> ind_;
   std::vector<double> val_;
 };
+
+/// The groups for `objective`: jobs of one class with the same weight (max-min fairness), the
+/// same work left (makespan), the same work, total and wait (finish-time fairness), or just
+/// the class (throughput).
+Groups groups_for(const GavelPackedProblem& p, GavelObjective objective) {
+  const GavelProblem& q = p.jobs;
+  std::map<std::tuple<int, double, double, double, double>, int> index;
+  Groups g;
+  for (int j = 0; j < q.num_jobs(); ++j) {
+    auto key = std::make_tuple(p.job_class[j], 0.0, 0.0, 0.0, 0.0);
+    switch (objective) {
+      case GavelObjective::MAX_MIN_FAIRNESS:
+        std::get<1>(key) = q.weight[j];
+        break;
+      case GavelObjective::MIN_MAKESPAN:
+        std::get<2>(key) = q.remaining[j];
+        break;
+      case GavelObjective::FINISH_TIME_FAIRNESS:
+        std::get<2>(key) = q.remaining[j];
+        std::get<3>(key) = q.total[j];
+        std::get<4>(key) = q.elapsed[j];
+        break;
+      case GavelObjective::MAX_THROUGHPUT:
+        break;
+    }
+    const auto [it, fresh] = index.try_emplace(key, static_cast<int>(g.first.size()));
+    if (fresh) {
+      g.first.push_back(j);
+      g.size.push_back(0);
+    }
+    ++g.size[it->second];
+    g.of_job.push_back(it->second);
+  }
+  return g;
+}
 
 /// Gavel's X_equal throughput (as equal_share_throughput in gavel_lp.cpp): alone, on an equal
 /// time share of every GPU.
@@ -359,7 +428,7 @@ std::vector<double> equal_share(const GavelProblem& p) {
 
 /// Themis' finish-time fairness (see gavel_lp.cpp's finish_time_fairness): the smallest rho
 /// whose max-min level reaches 1, by bisection; then X in two stages at that rho.
-double finish_time_fairness(const GavelProblem& q, PackedLp& lp) {
+double finish_time_fairness(const GavelProblem& q, const std::vector<double>& left, PackedLp& lp) {
   const int n = q.num_jobs();
   const double all = std::accumulate(q.gpus_per_type.begin(), q.gpus_per_type.end(), 0.0);
   const std::vector<double> norm = equal_share(q);
@@ -376,7 +445,7 @@ double finish_time_fairness(const GavelProblem& q, PackedLp& lp) {
   std::vector<double> scale(n, 0);
   auto scales = [&](double rho) {
     for (int j = 0; j < n; ++j)
-      scale[j] = norm[j] > 0 ? (rho * isolated[j] - q.elapsed[j]) / std::max(q.remaining[j], 1e-9) : 0;
+      scale[j] = norm[j] > 0 ? (rho * isolated[j] - q.elapsed[j]) / left[j] : 0;
     lp.set_scales(scale);
   };
   auto feasible = [&](double rho) {
@@ -412,11 +481,19 @@ GavelPackedAllocation solve_gavel_packed_allocation(const GavelPackedProblem& pr
   out.alone.num_types = types;
   out.alone.share.assign(q.throughput.size(), 0);
   if (n == 0) return out;
-  PackedLp lp(problem);
+  PackedLp lp(problem, groups_for(problem, objective));
   out.columns = lp.num_columns();
   out.rows = lp.num_rows();
   if (lp.empty()) return out;
   std::vector<double> scale(n, 0);
+  // Work left, kept away from 0 relative to the most any job has left: a job about to finish
+  // would otherwise put coefficients of 1e9 and more into the LP, which the simplex cannot
+  // solve reliably; it meets any level with a sliver of time either way.
+  std::vector<double> left(n, 0);
+  if (objective == GavelObjective::MIN_MAKESPAN || objective == GavelObjective::FINISH_TIME_FAIRNESS) {
+    const double most = *std::max_element(q.remaining.begin(), q.remaining.end());
+    for (int j = 0; j < n; ++j) left[j] = std::max(q.remaining[j], std::max(most * 1e-6, 1e-9));
+  }
   switch (objective) {
     case GavelObjective::MAX_MIN_FAIRNESS: {
       // Gavel normalises by the throughput alone on an equal share (ProportionalPolicy), the
@@ -429,7 +506,7 @@ GavelPackedAllocation solve_gavel_packed_allocation(const GavelPackedProblem& pr
       break;
     }
     case GavelObjective::MIN_MAKESPAN:
-      for (int j = 0; j < n; ++j) scale[j] = 1 / std::max(q.remaining[j], 1e-9);
+      for (int j = 0; j < n; ++j) scale[j] = 1 / left[j];
       lp.set_scales(scale);
       out.objective = lp.two_stage();
       break;
@@ -439,7 +516,7 @@ GavelPackedAllocation solve_gavel_packed_allocation(const GavelPackedProblem& pr
       out.objective = lp.max_total();
       break;
     case GavelObjective::FINISH_TIME_FAIRNESS:
-      out.objective = finish_time_fairness(q, lp);
+      out.objective = finish_time_fairness(q, left, lp);
       break;
   }
   lp.read(out);
