@@ -54,7 +54,7 @@ CommandAction add_emulate_command(CLI::App& app) {
       "ranks 1..N each serve one GPU slot)");
   add_experiment_options(*cmd, o.experiment, args->policy_params);
   cmd->add_option("-o,--out", o.out, "results file (HDF5), written by rank 0");
-  cmd->add_option("--backend", o.backend, "worker backend (cpu)")->capture_default_str();
+  cmd->add_option("--backend", o.backend, "worker backend: cpu, or cuda where built (one GPU per worker rank)")->capture_default_str();
   add_worker_options(*cmd, o, args->compute);
   cmd->add_option("--gpu-type", o.gpu_type,
                   "GPU type of the nodes made from real hosts (no --cluster)")
