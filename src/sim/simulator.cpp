@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/statistics.h"
 #include "sim/job_rows.h"
 #include "sched/scheduler.h"
 
@@ -317,16 +318,6 @@ class Simulation {
   long rounds_ = 0;
 };
 
-double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  // Nearest-rank on the sorted values, interpolated linearly (numpy's default).
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
-
 }  // namespace
 
 RunSummary summarize_jobs(const std::vector<JobRecord>& jobs, int num_gpus) {
@@ -343,15 +334,12 @@ RunSummary summarize_jobs(const std::vector<JobRecord>& jobs, int num_gpus) {
     jct.push_back(r.jct);
     last_finish = std::max(last_finish, r.finish);
   }
-  if (!jct.empty()) {
-    double sum = 0;
-    for (double j : jct) sum += j;
-    s.avg_jct = sum / static_cast<double>(jct.size());
-    s.p50_jct = percentile(jct, 0.5);
-    s.p99_jct = percentile(jct, 0.99);
-    s.makespan = last_finish - first_submit;
-    s.utilisation = s.makespan > 0 ? gpu_seconds / (num_gpus * s.makespan) : 0;
-  }
+  // The same statistics as `dlsched report`: undefined (NaN) when no job finished.
+  s.avg_jct = mean(jct);
+  s.p50_jct = percentile_linear(jct, 0.5);
+  s.p99_jct = percentile_linear(jct, 0.99);
+  s.makespan = jct.empty() ? std::numeric_limits<double>::quiet_NaN() : last_finish - first_submit;
+  s.utilisation = s.makespan > 0 && num_gpus > 0 ? gpu_seconds / (num_gpus * s.makespan) : std::numeric_limits<double>::quiet_NaN();
   return s;
 }
 
