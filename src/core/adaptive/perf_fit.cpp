@@ -145,8 +145,11 @@ PerfFit fit_perf_params(std::span<const StepObservation> observations) {
   double loss = fit_loss(from_vector(start), observations);
   nlopt_result status = NLOPT_SUCCESS;
   if (n > 0) {
-    nlopt_opt opt = nlopt_create(NLOPT_LD_LBFGS, n);
-    DLSCHED_EXPECTS(opt != nullptr, "NLopt could not create an L-BFGS optimiser");
+    // SLSQP: a quasi-Newton (BFGS) method that keeps to the bounds, like SciPy's L-BFGS-B.
+    // NLopt's own L-BFGS stalls on this objective (its line search fails far from the
+    // optimum: the parameters differ in scale by 1000x).
+    nlopt_opt opt = nlopt_create(NLOPT_LD_SLSQP, n);
+    DLSCHED_EXPECTS(opt != nullptr, "NLopt could not create an SLSQP optimiser");
     nlopt_set_lower_bounds(opt, lo.data());
     nlopt_set_upper_bounds(opt, hi.data());
     nlopt_set_min_objective(opt, objective, &problem);

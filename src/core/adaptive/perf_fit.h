@@ -34,8 +34,9 @@ double fit_loss(const PerfParams& params, std::span<const StepObservation> obser
                 double* gradient = nullptr);
 
 /// Fits the model as Pollux's agent does (adaptdl goodput.py, fit_perf_params): minimises
-/// fit_loss with bound-constrained L-BFGS (NLopt's LD_LBFGS in place of SciPy's L-BFGS-B) from
-/// alpha = 0.1, beta = 0.01, gamma = 1.001, each alpha and beta >= 1e-8, gamma in [1, 10].
+/// fit_loss within bounds from alpha = 0.1, beta = 0.01, gamma = 1.001, each alpha and beta
+/// >= 1e-8, gamma in [1, 10], with NLopt's SLSQP (a bound-constrained quasi-Newton method) in
+/// place of SciPy's L-BFGS-B.
 /// Parameters the observations cannot determine stay fixed at their bound: alpha_c at half the
 /// mean compute time when one atomic batch size was seen, the inter-node pair without
 /// multi-node points, the intra-node pair without single-node multi-replica points, both betas
