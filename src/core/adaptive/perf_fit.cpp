@@ -20,6 +20,11 @@ using Vector = std::array<double, kParams>;
 
 enum Index { kAlphaC, kBetaC, kAlphaN, kBetaN, kAlphaR, kBetaR, kGamma };
 
+// Stop when a round improves the loss by less than this share (SciPy L-BFGS-B's default).
+constexpr double kRelativeTolerance = 2.2e-9;
+// Rounds of SLSQP then MMA at most; the six measured applications need 2 or 3.
+constexpr int kMaxRounds = 20;
+
 PerfParams from_vector(const Vector& v) {
   return {v[kAlphaC], v[kBetaC], v[kAlphaN], v[kBetaN], v[kAlphaR], v[kBetaR], v[kGamma]};
 }
@@ -144,25 +149,35 @@ PerfFit fit_perf_params(std::span<const StepObservation> observations) {
   const auto n = static_cast<unsigned>(x.size());
   double loss = fit_loss(from_vector(start), observations);
   nlopt_result status = NLOPT_SUCCESS;
-  if (n > 0) {
-    // SLSQP: a quasi-Newton (BFGS) method that keeps to the bounds, like SciPy's L-BFGS-B.
-    // NLopt's own L-BFGS stalls on this objective (its line search fails far from the
-    // optimum: the parameters differ in scale by 1000x).
-    nlopt_opt opt = nlopt_create(NLOPT_LD_SLSQP, n);
-    DLSCHED_EXPECTS(opt != nullptr, "NLopt could not create an SLSQP optimiser");
-    nlopt_set_lower_bounds(opt, lo.data());
-    nlopt_set_upper_bounds(opt, hi.data());
-    nlopt_set_min_objective(opt, objective, &problem);
-    // SciPy's L-BFGS-B stops on a relative decrease below 2.2e-9 or after 15000 iterations.
-    nlopt_set_ftol_rel(opt, 2.2e-9);
-    nlopt_set_maxeval(opt, 15000);
-    status = nlopt_optimize(opt, x.data(), &loss);
-    nlopt_destroy(opt);
+  // SLSQP (a quasi-Newton method that keeps to the bounds, like SciPy's L-BFGS-B) does most
+  // of the work, but on some profiles it stops on a shallow stretch far from the optimum;
+  // MMA then moves on from there. The two alternate until neither improves the loss any more.
+  // (NLopt's own L-BFGS stalls here: its line search fails on these parameters, which differ
+  // in scale by a factor of 1000.)
+  for (int round = 0; n > 0 && round < kMaxRounds; ++round) {
+    const double before = loss;
+    for (const nlopt_algorithm algorithm : {NLOPT_LD_SLSQP, NLOPT_LD_MMA}) {
+      nlopt_opt opt = nlopt_create(algorithm, n);
+      DLSCHED_EXPECTS(opt != nullptr, "NLopt could not create an optimiser");
+      nlopt_set_lower_bounds(opt, lo.data());
+      nlopt_set_upper_bounds(opt, hi.data());
+      nlopt_set_min_objective(opt, objective, &problem);
+      // SciPy's L-BFGS-B stops on a relative decrease below 2.2e-9 or after 15000 iterations.
+      nlopt_set_ftol_rel(opt, kRelativeTolerance);
+      nlopt_set_maxeval(opt, 15000);
+      std::vector<double> trial = x;
+      double trial_loss = loss;
+      status = nlopt_optimize(opt, trial.data(), &trial_loss);
+      nlopt_destroy(opt);
+      // A solver that stops early still leaves its best point so far; only a bad call (a bug
+      // here) is fatal.
+      DLSCHED_EXPECTS(status != NLOPT_INVALID_ARGS && status != NLOPT_OUT_OF_MEMORY,
+                      "NLopt rejected the throughput-model fit (status " + std::to_string(status) +
+                          ")");
+      if (trial_loss < loss) x = trial, loss = trial_loss;
+    }
+    if (loss >= before * (1 - kRelativeTolerance)) break;
   }
-  // Like the reference, a solver that stops early still leaves its best point so far; only a
-  // bad call (a bug here) is fatal.
-  DLSCHED_EXPECTS(status != NLOPT_INVALID_ARGS && status != NLOPT_OUT_OF_MEMORY,
-                  "NLopt rejected the throughput-model fit (status " + std::to_string(status) + ")");
   for (unsigned i = 0; i < n; ++i) problem.full[problem.free[i]] = x[i];
 
   PerfFit fit;

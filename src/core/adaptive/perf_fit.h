@@ -22,7 +22,7 @@ struct PerfFit {
   PerfParams params;
   double loss = 0;       ///< fit_loss at params (before the inter-node prior, see fit_perf_params)
   int evaluations = 0;   ///< objective evaluations
-  int solver_status = 0; ///< nlopt_result: > 0 converged; -4 stopped by round-off at the optimum
+  int solver_status = 0; ///< nlopt_result of the last solver run: > 0 converged
 };
 
 /// The loss Pollux's agent minimises (adaptdl goodput.py, _obj_fn): the root mean squared
@@ -35,8 +35,8 @@ double fit_loss(const PerfParams& params, std::span<const StepObservation> obser
 
 /// Fits the model as Pollux's agent does (adaptdl goodput.py, fit_perf_params): minimises
 /// fit_loss within bounds from alpha = 0.1, beta = 0.01, gamma = 1.001, each alpha and beta
-/// >= 1e-8, gamma in [1, 10], with NLopt's SLSQP (a bound-constrained quasi-Newton method) in
-/// place of SciPy's L-BFGS-B.
+/// >= 1e-8, gamma in [1, 10], with NLopt's SLSQP and MMA taking turns in place of SciPy's
+/// L-BFGS-B (both keep to the bounds; see the .cpp for why two).
 /// Parameters the observations cannot determine stay fixed at their bound: alpha_c at half the
 /// mean compute time when one atomic batch size was seen, the inter-node pair without
 /// multi-node points, the intra-node pair without single-node multi-replica points, both betas
