@@ -51,6 +51,22 @@ TEST(ApplicationProfile, StepTimesInterpolateBetweenMeasuredBatchSizes) {
   EXPECT_FALSE(app.has_placement(std::vector<int>{4}));
 }
 
+TEST(ApplicationProfile, UnmeasuredPlacementsInterpolateAcrossNodesAndGpus) {
+  const auto app = ApplicationProfile::load(toy_dir());
+  // 1 + 2 GPUs on 2 nodes, never measured: (2 nodes, 3 GPUs) lies inside the measured pairs.
+  // Whatever the tetrahedra, a linear interpolation stays within the values it mixes: the
+  // measured steps at local batch 32 run from 0.10 to 0.50 s.
+  const StepTimes t = app.step_times(std::vector<int>{1, 2}, 32);
+  EXPECT_GE(t.step_time, 0.10);
+  EXPECT_LE(t.step_time, 0.50);
+  EXPECT_LT(t.sync_time, t.step_time);
+  // At a measured (nodes, GPUs, batch) point of scalability.csv it gives the measurement;
+  // nodes beyond 16 count as 16, so 6 nodes stay 6.
+  const StepTimes six = app.step_times(std::vector<int>{1, 1, 1, 1, 1, 1}, 64);
+  EXPECT_NEAR(six.step_time, 0.6, 1e-9);
+  EXPECT_NEAR(six.sync_time, 0.4, 1e-9);
+}
+
 TEST(ApplicationProfile, PlacementsAreTurnedToTheirSmallestRotation) {
   EXPECT_EQ(normalize_placement(std::vector<int>{2, 1, 1}), (std::vector<int>{1, 1, 2}));
   EXPECT_EQ(normalize_placement(std::vector<int>{1, 2, 1, 3}), (std::vector<int>{1, 2, 1, 3}));
@@ -110,8 +126,11 @@ TEST(ApplicationProfile, QueriesOutsideTheMeasurementsAreInputErrors) {
   // Placement 1 starts on line 2.
   EXPECT_EQ(test::input_error_of([&] { app.step_times(std::vector<int>{1}, 16); }),
             placements + ":2: local batch size 16 is outside the measured range 32..64 of placement 1");
+  // 4 GPUs on one node: (1 node, 4 GPUs) lies outside the measured (nodes, GPUs) pairs
+  // (1, 1), (1, 2), (2, 4) and (6, 6).
   EXPECT_EQ(test::input_error_of([&] { app.step_times(std::vector<int>{4}, 32); }),
-            placements + ":1: placement 4 (GPUs per node) was not measured");
+            placements + ":1: placement 4 (1 nodes, 4 GPUs) at local batch size 32 lies outside "
+                         "what placements.csv and scalability.csv measured");
   EXPECT_EQ(test::input_error_of([&] { app.grad_stats(300, 0); }),
             toy_dir() + "/validation-256.csv:1: batch size 300 is outside the validation runs' "
                         "batch sizes 64..256");

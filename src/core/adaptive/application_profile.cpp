@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -98,6 +99,9 @@ int whole_batch(double value, const std::string& path, long line, std::string_vi
 }
 
 double lerp(double a, double b, double weight) { return a + (b - a) * weight; }
+
+// Pollux's simulator looks placements over more nodes up as 16 nodes, the most it measured.
+constexpr int kMaxInterpolatedNodes = 16;
 
 }  // namespace
 
@@ -237,6 +241,8 @@ ApplicationProfile ApplicationProfile::load(const std::string& dir,
     app.validation_.emplace(batch, std::move(run));
   }
 
+  app.build_scattered();
+
   // Limits: from the data unless given.
   int min_local = 0, max_local = 0;
   for (const auto& [placement, entry] : app.placements_)
@@ -273,13 +279,58 @@ bool ApplicationProfile::has_placement(std::span<const int> placement) const {
   return placements_.count(normalize_placement(placement)) > 0;
 }
 
+void ApplicationProfile::build_scattered() {
+  // Means per (nodes, replicas, local_bsz), in that order, then scalability.csv's rows.
+  struct Sum {
+    double step = 0, sync = 0;
+    int count = 0;
+  };
+  std::map<std::array<double, 3>, Sum> means;
+  for (const auto& [placement, entry] : placements_) {
+    const double replicas = std::accumulate(placement.begin(), placement.end(), 0);
+    for (const BsRow& row : entry.rows) {
+      Sum& sum = means[{static_cast<double>(placement.size()), replicas, row.local_bsz}];
+      sum.step += row.times.step_time;
+      sum.sync += row.times.sync_time;
+      ++sum.count;
+    }
+  }
+  std::vector<ScatteredInterpolator::Point> points;
+  std::vector<ScatteredInterpolator::Values> values;
+  for (const auto& [point, sum] : means) {
+    points.push_back(point);
+    values.push_back({sum.step / sum.count, sum.sync / sum.count});
+  }
+  for (const StepObservation& o : scalability_) {
+    points.push_back({static_cast<double>(o.num_nodes), static_cast<double>(o.num_replicas),
+                      o.atomic_bsz});
+    values.push_back({o.step_time, o.sync_time});
+  }
+  try {
+    if (points.size() >= 4)
+      scattered_ = std::make_shared<const ScatteredInterpolator>(points, std::move(values));
+  } catch (const InvariantError&) {
+    scattered_.reset();  // all in one plane: only measured placements can be asked for
+  }
+}
+
 StepTimes ApplicationProfile::step_times(std::span<const int> placement, double local_bsz) const {
   const std::vector<int> key = normalize_placement(placement);
   const auto it = placements_.find(key);
-  if (it == placements_.end())
-    throw InputError(placements_file_, 1,
-                     fmt::format("placement {} (GPUs per node) was not measured",
-                                 placement_text(key)));
+  if (it == placements_.end()) {
+    const int nodes = std::min(static_cast<int>(key.size()), kMaxInterpolatedNodes);
+    const int replicas = std::accumulate(key.begin(), key.end(), 0);
+    const auto values =
+        scattered_ ? (*scattered_)({static_cast<double>(nodes), static_cast<double>(replicas),
+                                    local_bsz})
+                   : std::nullopt;
+    if (!values)
+      throw InputError(placements_file_, 1,
+                       fmt::format("placement {} ({} nodes, {} GPUs) at local batch size {} lies "
+                                   "outside what placements.csv and scalability.csv measured",
+                                   placement_text(key), key.size(), replicas, local_bsz));
+    return {(*values)[0], (*values)[1]};
+  }
   const auto& rows = it->second.rows;
   if (local_bsz < rows.front().local_bsz || local_bsz > rows.back().local_bsz)
     throw InputError(placements_file_, it->second.first_line,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "core/adaptive/goodput.h"
 #include "core/adaptive/perf_fit.h"
+#include "core/adaptive/scattered_interpolator.h"
 
 namespace dlsched::adaptive {
 
@@ -55,11 +57,13 @@ class ApplicationProfile {
   /// Batch sizes of the validation runs, ascending.
   std::vector<int> validation_batch_sizes() const;
 
-  /// Measured step and sync time of `placement` (GPUs per node; zeros are dropped and the
-  /// placement is turned to its smallest rotation, as the reference does) at `local_bsz`,
-  /// linearly interpolated between the measured local batch sizes. InputError (naming the
-  /// placement's first line) for a batch size outside the measured ones or a placement that
-  /// was not measured.
+  /// Step and sync time of `placement` (GPUs per node; zeros are dropped and the placement is
+  /// turned to its smallest rotation) at `local_bsz`, as Pollux's simulator takes them
+  /// (applications.py, get_throughput): for a placement of placements.csv, linear in
+  /// local_bsz between its measured batch sizes (InputError naming the placement's first line
+  /// outside them); for any other, linear over the Delaunay tetrahedra of (nodes, replicas,
+  /// local_bsz) through the means of placements.csv per (nodes, replicas, local_bsz) and the
+  /// rows of scalability.csv, with nodes capped at 16 (InputError outside their hull).
   StepTimes step_times(std::span<const int> placement, double local_bsz) const;
   /// Has `placement` its own rows in placements.csv?
   bool has_placement(std::span<const int> placement) const;
@@ -108,11 +112,14 @@ class ApplicationProfile {
   };
 
   Bracket bracket(double batch_size) const;
+  void build_scattered();
 
   std::string name_;
   std::string placements_file_;
   std::map<std::vector<int>, PlacementRows> placements_;
   std::vector<StepObservation> scalability_;
+  // Over (nodes, replicas, local_bsz); null if the measurements span no volume.
+  std::shared_ptr<const ScatteredInterpolator> scattered_;
   std::map<int, ValidationRun> validation_;  // by total batch size
   int init_batch_size_ = 0;
   int max_batch_size_ = 0;
