@@ -15,7 +15,7 @@ struct GradStats {
   double var = 0;
 };
 
-/// Statistical efficiency of `batch_size` relative to `init_batch_size` (Pollux, section 3.1,
+/// Statistical efficiency of `batch_size` relative to `init_batch_size` (Pollux, section 3,
 /// from McCandlish et al.'s gradient noise scale): with noise scale
 /// B_noise = init_batch_size * var / sqr it is (B_noise + init_batch_size) / (B_noise + batch_size),
 /// computed as the reference does as gain / scale with scale = batch_size / init_batch_size and

@@ -4,7 +4,7 @@
 
 namespace dlsched::adaptive {
 
-/// The seven parameters of Pollux's step-time model (Qiao et al., OSDI 2021, section 3.1):
+/// The seven parameters of Pollux's step-time model (Qiao et al., OSDI 2021, section 3):
 ///   T_compute = alpha_c + beta_c * atomic_bsz
 ///   T_sync    = alpha_n + beta_n * max(replicas - 2, 0)   if the job spans nodes,
 ///               alpha_r + beta_r * max(replicas - 2, 0)   if it has replicas on one node only
