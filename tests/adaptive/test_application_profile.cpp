@@ -27,7 +27,10 @@ TEST(ApplicationProfile, LimitsComeFromTheData) {
   EXPECT_EQ(app.max_local_bsz(), 64);
   EXPECT_EQ(app.max_epochs(), 3);         // rows of the shortest validation run
   EXPECT_EQ(app.validation_batch_sizes(), (std::vector<int>{64, 256}));
-  const auto limited = ApplicationProfile::load(toy_dir(), {.max_local_bsz = 48, .max_epochs = 2});
+  ApplicationOptions options;
+  options.max_local_bsz = 48;
+  options.max_epochs = 2;
+  const auto limited = ApplicationProfile::load(toy_dir(), options);
   EXPECT_EQ(limited.max_local_bsz(), 48);
   EXPECT_EQ(limited.max_epochs(), 2);
   EXPECT_EQ(pollux_reference_options("yolov3").max_local_bsz, 8);
@@ -187,7 +190,7 @@ TEST(ApplicationProfileErrors, ImpossibleValues) {
                                      "below step_time 0.1");
   const auto bsz = toy_with("placements.csv", "placement,local_bsz,step_time,sync_time\n1,32.5,0.1,0\n");
   EXPECT_EQ(load_error(bsz),
-            bsz + "/placements.csv:2: column 'local_bsz': expected a whole batch size, got 32.5");
+            bsz + "/placements.csv:2: column 'local_bsz': expected a whole number >= 1, got 32.5");
   const auto twice = toy_with("placements.csv",
                               "placement,local_bsz,step_time,sync_time\n1,32,0.1,0\n\n1,32,0.2,0\n");
   EXPECT_EQ(load_error(twice), twice + "/placements.csv:4: placement 1 at local_bsz 32 was "
@@ -196,6 +199,10 @@ TEST(ApplicationProfileErrors, ImpossibleValues) {
                              "progress,iteration,metric,grad_sqr,grad_var\n100,1,0,1,1\n50,2,0,1,1\n");
   EXPECT_EQ(load_error(back),
             back + "/validation-64.csv:3: progress 50 is below the previous row's 100");
+  const auto nodes = toy_with("scalability.csv",
+                              "num_nodes,num_replicas,local_bsz,step_time,sync_time\n0,4,32,0.5,0.4\n");
+  EXPECT_EQ(load_error(nodes),
+            nodes + "/scalability.csv:2: column 'num_nodes': expected a whole number >= 1, got 0");
   const auto replicas = toy_with("scalability.csv",
                                  "num_nodes,num_replicas,local_bsz,step_time,sync_time\n6,4,32,0.5,0.4\n");
   EXPECT_EQ(load_error(replicas),

@@ -90,11 +90,11 @@ void require_step_times(const StepTimes& t, const std::string& path, long line) 
                                              t.sync_time, t.step_time));
 }
 
-int whole_batch(double value, const std::string& path, long line, std::string_view column) {
-  require_positive(value, path, line, column);
-  if (value != std::floor(value) || value > 1e9)
+// A count (GPUs, nodes, samples per batch): a whole number from 1 to 10^9.
+int positive_count(double value, const std::string& path, long line, std::string_view column) {
+  if (!(value >= 1 && value <= 1e9 && value == std::floor(value)))
     throw InputError(path, line,
-                     fmt::format("column '{}': expected a whole batch size, got {}", column, value));
+                     fmt::format("column '{}': expected a whole number >= 1, got {}", column, value));
   return static_cast<int>(value);
 }
 
@@ -166,7 +166,7 @@ ApplicationProfile ApplicationProfile::load(const std::string& dir,
     table.for_each_row([&](const std::vector<std::string>& f, long line) {
       const auto placement =
           normalize_placement(parse_placement(f[c_placement], {placements_file, line, "placement"}));
-      const double bsz = whole_batch(csv::parse_number(f[c_bsz], {placements_file, line, "local_bsz"}),
+      const double bsz = positive_count(csv::parse_number(f[c_bsz], {placements_file, line, "local_bsz"}),
                                      placements_file, line, "local_bsz");
       const StepTimes times{csv::parse_number(f[c_step], {placements_file, line, "step_time"}),
                             csv::parse_number(f[c_sync], {placements_file, line, "sync_time"})};
@@ -193,13 +193,13 @@ ApplicationProfile ApplicationProfile::load(const std::string& dir,
                    {"num_nodes", "num_replicas", "local_bsz", "step_time", "sync_time"},
                    "Pollux scalability.csv",
                    [&](const std::vector<double>& v, long line) {
-                     const int nodes = whole_batch(v[0], scalability_file, line, "num_nodes");
-                     const int replicas = whole_batch(v[1], scalability_file, line, "num_replicas");
+                     const int nodes = positive_count(v[0], scalability_file, line, "num_nodes");
+                     const int replicas = positive_count(v[1], scalability_file, line, "num_replicas");
                      if (replicas < nodes)
                        throw InputError(scalability_file, line,
                                         fmt::format("num_replicas {} is below num_nodes {}",
                                                     replicas, nodes));
-                     const double bsz = whole_batch(v[2], scalability_file, line, "local_bsz");
+                     const double bsz = positive_count(v[2], scalability_file, line, "local_bsz");
                      const StepTimes times{v[3], v[4]};
                      require_step_times(times, scalability_file, line);
                      app.scalability_.push_back({nodes, replicas, bsz, times.step_time,
