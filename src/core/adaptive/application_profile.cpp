@@ -149,64 +149,99 @@ ApplicationProfile ApplicationProfile::load(const std::string& dir,
     throw InputError(dir + ": no such application profile folder");
   ApplicationProfile app;
   app.name_ = fs::path(dir).lexically_normal().filename().string();
-  if (app.name_.empty()) app.name_ = fs::path(dir).lexically_normal().parent_path().filename().string();
+  if (app.name_.empty())  // "dir/" names no file: take the folder's own name
+    app.name_ = fs::path(dir).lexically_normal().parent_path().filename().string();
 
-  // placements.csv: one curve over local_bsz per placement.
-  app.placements_file_ = (fs::path(dir) / "placements.csv").string();
-  const std::string& placements_file = app.placements_file_;
-  {
-    const std::vector<std::string> lines = read_lines(placements_file);
-    const csv::HeaderedFile table(lines, placements_file, "Pollux placements.csv",
-                                  "placement,local_bsz,step_time,sync_time");
-    const std::size_t c_placement = table.require("placement");
-    const std::size_t c_bsz = table.require("local_bsz");
-    const std::size_t c_step = table.require("step_time");
-    const std::size_t c_sync = table.require("sync_time");
-    std::map<std::pair<std::vector<int>, double>, long> seen;
-    table.for_each_row([&](const std::vector<std::string>& f, long line) {
-      const auto placement =
-          normalize_placement(parse_placement(f[c_placement], {placements_file, line, "placement"}));
-      const double bsz = positive_count(csv::parse_number(f[c_bsz], {placements_file, line, "local_bsz"}),
-                                     placements_file, line, "local_bsz");
-      const StepTimes times{csv::parse_number(f[c_step], {placements_file, line, "step_time"}),
-                            csv::parse_number(f[c_sync], {placements_file, line, "sync_time"})};
-      require_step_times(times, placements_file, line);
-      if (auto [it, fresh] = seen.emplace(std::make_pair(placement, bsz), line); !fresh)
-        throw InputError(placements_file, line,
-                         fmt::format("placement {} at local_bsz {} was already measured on line {}",
-                                     placement_text(placement), bsz, it->second));
-      auto& entry = app.placements_[placement];
-      if (entry.rows.empty()) entry.first_line = line;
-      entry.rows.push_back({bsz, times});
-    });
-    if (app.placements_.empty())
-      throw InputError(placements_file, static_cast<long>(table.header_index()) + 1,
-                       "no measurements after the header");
-    for (auto& [placement, entry] : app.placements_)
-      std::sort(entry.rows.begin(), entry.rows.end(),
-                [](const BsRow& a, const BsRow& b) { return a.local_bsz < b.local_bsz; });
-  }
+  app.read_placements((fs::path(dir) / "placements.csv").string());
+  app.read_scalability((fs::path(dir) / "scalability.csv").string());
+  app.read_validation_runs(dir);
+  app.build_scattered();
+  app.apply_limits(options, dir);
+  return app;
+}
 
-  // scalability.csv: measurements at more nodes, by node and replica count.
-  const std::string scalability_file = (fs::path(dir) / "scalability.csv").string();
-  read_numeric_csv(scalability_file,
-                   {"num_nodes", "num_replicas", "local_bsz", "step_time", "sync_time"},
-                   "Pollux scalability.csv",
-                   [&](const std::vector<double>& v, long line) {
-                     const int nodes = positive_count(v[0], scalability_file, line, "num_nodes");
-                     const int replicas = positive_count(v[1], scalability_file, line, "num_replicas");
+// Limits: from the data unless given.
+void ApplicationProfile::apply_limits(const ApplicationOptions& options, const std::string& dir) {
+  int min_local = 0, max_local = 0;
+  for (const auto& [placement, entry] : placements_)
+    for (const BsRow& row : entry.rows) {
+      const int bsz = static_cast<int>(row.local_bsz);
+      min_local = min_local == 0 ? bsz : std::min(min_local, bsz);
+      max_local = std::max(max_local, bsz);
+    }
+  std::size_t shortest = validation_.begin()->second.rows.size();
+  for (const auto& [batch, run] : validation_) shortest = std::min(shortest, run.rows.size());
+  init_batch_size_ = options.init_batch_size.value_or(validation_.begin()->first);
+  max_batch_size_ = options.max_batch_size.value_or(validation_.rbegin()->first);
+  min_local_bsz_ = options.min_local_bsz.value_or(min_local);
+  max_local_bsz_ = options.max_local_bsz.value_or(max_local);
+  max_epochs_ = options.max_epochs.value_or(static_cast<int>(shortest));
+  if (max_batch_size_ < min_local_bsz_ || init_batch_size_ > max_batch_size_ ||
+      min_local_bsz_ > max_local_bsz_ || max_epochs_ < 1 ||
+      static_cast<std::size_t>(max_epochs_) > shortest)
+    throw InputError(fmt::format(
+        "{}: inconsistent limits: initial batch {}, largest batch {}, local batch {}..{}, "
+        "{} epochs (validation runs have {} rows)",
+        dir, init_batch_size_, max_batch_size_, min_local_bsz_, max_local_bsz_,
+        max_epochs_, shortest));
+}
+
+// placements.csv: one curve over local_bsz per placement.
+void ApplicationProfile::read_placements(const std::string& file) {
+  placements_file_ = file;
+  const std::vector<std::string> lines = read_lines(file);
+  const csv::HeaderedFile table(lines, file, "Pollux placements.csv",
+                                "placement,local_bsz,step_time,sync_time");
+  const std::size_t c_placement = table.require("placement");
+  const std::size_t c_bsz = table.require("local_bsz");
+  const std::size_t c_step = table.require("step_time");
+  const std::size_t c_sync = table.require("sync_time");
+  std::map<std::pair<std::vector<int>, double>, long> seen;  // -> line
+  table.for_each_row([&](const std::vector<std::string>& f, long line) {
+    const auto placement =
+        normalize_placement(parse_placement(f[c_placement], {file, line, "placement"}));
+    const double bsz = positive_count(csv::parse_number(f[c_bsz], {file, line, "local_bsz"}),
+                                      file, line, "local_bsz");
+    const StepTimes times{csv::parse_number(f[c_step], {file, line, "step_time"}),
+                          csv::parse_number(f[c_sync], {file, line, "sync_time"})};
+    require_step_times(times, file, line);
+    if (auto [it, fresh] = seen.emplace(std::make_pair(placement, bsz), line); !fresh)
+      throw InputError(file, line,
+                       fmt::format("placement {} at local_bsz {} was already measured on line {}",
+                                   placement_text(placement), bsz, it->second));
+    auto& entry = placements_[placement];
+    if (entry.rows.empty()) entry.first_line = line;
+    entry.rows.push_back({bsz, times});
+  });
+  if (placements_.empty())
+    throw InputError(file, static_cast<long>(table.header_index()) + 1,
+                     "no measurements after the header");
+  for (auto& [placement, entry] : placements_)
+    std::sort(entry.rows.begin(), entry.rows.end(),
+              [](const BsRow& x, const BsRow& y) { return x.local_bsz < y.local_bsz; });
+}
+
+// scalability.csv: measurements at more nodes, by node and replica count.
+void ApplicationProfile::read_scalability(const std::string& file) {
+  read_numeric_csv(file, {"num_nodes", "num_replicas", "local_bsz", "step_time", "sync_time"},
+                   "Pollux scalability.csv", [&](const std::vector<double>& v, long line) {
+                     const int nodes = positive_count(v[0], file, line, "num_nodes");
+                     const int replicas = positive_count(v[1], file, line, "num_replicas");
                      if (replicas < nodes)
-                       throw InputError(scalability_file, line,
+                       throw InputError(file, line,
                                         fmt::format("num_replicas {} is below num_nodes {}",
                                                     replicas, nodes));
-                     const double bsz = positive_count(v[2], scalability_file, line, "local_bsz");
+                     const double bsz = positive_count(v[2], file, line, "local_bsz");
                      const StepTimes times{v[3], v[4]};
-                     require_step_times(times, scalability_file, line);
-                     app.scalability_.push_back({nodes, replicas, bsz, times.step_time,
-                                                 times.sync_time});
+                     require_step_times(times, file, line);
+                     scalability_.push_back(
+                         {nodes, replicas, bsz, times.step_time, times.sync_time});
                    });
+}
 
-  // validation-<batch size>.csv: one training run each.
+// validation-<batch size>.csv: one training run each.
+void ApplicationProfile::read_validation_runs(const std::string& dir) {
+  std::error_code ec;
   std::vector<fs::path> runs;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string file = entry.path().filename().string();
@@ -238,35 +273,8 @@ ApplicationProfile ApplicationProfile::load(const std::string& dir,
                        run.rows.push_back({v[0], v[1], v[2], v[3], v[4]});
                      });
     if (run.rows.empty()) throw InputError(file, 1, "no rows after the header");
-    app.validation_.emplace(batch, std::move(run));
+    validation_.emplace(batch, std::move(run));
   }
-
-  app.build_scattered();
-
-  // Limits: from the data unless given.
-  int min_local = 0, max_local = 0;
-  for (const auto& [placement, entry] : app.placements_)
-    for (const BsRow& row : entry.rows) {
-      const int bsz = static_cast<int>(row.local_bsz);
-      min_local = min_local == 0 ? bsz : std::min(min_local, bsz);
-      max_local = std::max(max_local, bsz);
-    }
-  std::size_t shortest = app.validation_.begin()->second.rows.size();
-  for (const auto& [batch, run] : app.validation_) shortest = std::min(shortest, run.rows.size());
-  app.init_batch_size_ = options.init_batch_size.value_or(app.validation_.begin()->first);
-  app.max_batch_size_ = options.max_batch_size.value_or(app.validation_.rbegin()->first);
-  app.min_local_bsz_ = options.min_local_bsz.value_or(min_local);
-  app.max_local_bsz_ = options.max_local_bsz.value_or(max_local);
-  app.max_epochs_ = options.max_epochs.value_or(static_cast<int>(shortest));
-  if (app.max_batch_size_ < app.min_local_bsz_ || app.init_batch_size_ > app.max_batch_size_ ||
-      app.min_local_bsz_ > app.max_local_bsz_ || app.max_epochs_ < 1 ||
-      static_cast<std::size_t>(app.max_epochs_) > shortest)
-    throw InputError(fmt::format(
-        "{}: inconsistent limits: initial batch {}, largest batch {}, local batch {}..{}, "
-        "{} epochs (validation runs have {} rows)",
-        dir, app.init_batch_size_, app.max_batch_size_, app.min_local_bsz_, app.max_local_bsz_,
-        app.max_epochs_, shortest));
-  return app;
 }
 
 std::vector<int> ApplicationProfile::validation_batch_sizes() const {

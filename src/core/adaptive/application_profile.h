@@ -111,8 +111,12 @@ class ApplicationProfile {
     double weight;  // of upper
   };
 
-  Bracket bracket(double batch_size) const;
+  void read_placements(const std::string& file);
+  void read_scalability(const std::string& file);
+  void read_validation_runs(const std::string& dir);
+  void apply_limits(const ApplicationOptions& options, const std::string& dir);
   void build_scattered();
+  Bracket bracket(double batch_size) const;
 
   std::string name_;
   std::string placements_file_;
