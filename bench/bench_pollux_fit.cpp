@@ -6,12 +6,13 @@
 // placements.csv (up to 4 nodes x 4 GPUs); scalability.csv (6 to 16 nodes) is held out.
 // Errors are of the predicted step time against the measured one: the root mean squared error
 // of its logarithm and the mean and largest relative error.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fmt/format.h>
 #include <string>
 #include <vector>
 
@@ -57,10 +58,11 @@ int main(int argc, char** argv) {
       if (entry.is_directory()) apps.push_back(entry.path().filename().string());
   std::sort(apps.begin(), apps.end());
   try {
-    fmt::print("{:<12} {:>6} {:>8} {:>6} {:>8} | fit set: {:>7} {:>8} {:>8} | held out: {:>7} {:>8} "
-               "{:>8}\n",
-               "app", "points", "loss", "evals", "ms", "RMSLE", "mean rel", "max rel", "RMSLE",
-               "mean rel", "max rel");
+    fmt::print(
+        "{:<12} {:>6} {:>8} {:>6} {:>8} | fit set: {:>7} {:>8} {:>8} | held out: {:>7} {:>8} "
+        "{:>8}\n",
+        "app", "points", "loss", "evals", "ms", "RMSLE", "mean rel", "max rel", "RMSLE", "mean rel",
+        "max rel");
     for (const std::string& name : apps) {
       const auto app = ApplicationProfile::load(dir, name, pollux_reference_options(name));
       const auto points = app.placement_observations();
@@ -70,16 +72,17 @@ int main(int argc, char** argv) {
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       const Errors in = errors(fit.params, points);
       const Errors out = errors(fit.params, app.scalability_observations());
-      fmt::print("{:<12} {:>6} {:>8.4f} {:>6} {:>8.1f} |          {:>7.4f} {:>7.1f}% {:>7.1f}% |"
-                 "           {:>7.4f} {:>7.1f}% {:>7.1f}%\n",
-                 name, points.size(), fit.loss, fit.evaluations, ms, in.rmsle,
-                 100 * in.mean_relative, 100 * in.max_relative, out.rmsle,
-                 100 * out.mean_relative, 100 * out.max_relative);
+      fmt::print(
+          "{:<12} {:>6} {:>8.4f} {:>6} {:>8.1f} |          {:>7.4f} {:>7.1f}% {:>7.1f}% |"
+          "           {:>7.4f} {:>7.1f}% {:>7.1f}%\n",
+          name, points.size(), fit.loss, fit.evaluations, ms, in.rmsle, 100 * in.mean_relative,
+          100 * in.max_relative, out.rmsle, 100 * out.mean_relative, 100 * out.max_relative);
       const PerfParams& p = fit.params;
-      fmt::print("{:<12} alpha_c {:.4g} beta_c {:.4g} alpha_n {:.4g} beta_n {:.4g} alpha_r {:.4g} "
-                 "beta_r {:.4g} gamma {:.4g} (solver status {})\n",
-                 "", p.alpha_c, p.beta_c, p.alpha_n, p.beta_n, p.alpha_r, p.beta_r, p.gamma,
-                 fit.solver_status);
+      fmt::print(
+          "{:<12} alpha_c {:.4g} beta_c {:.4g} alpha_n {:.4g} beta_n {:.4g} alpha_r {:.4g} "
+          "beta_r {:.4g} gamma {:.4g} (solver status {})\n",
+          "", p.alpha_c, p.beta_c, p.alpha_n, p.beta_n, p.alpha_r, p.beta_r, p.gamma,
+          fit.solver_status);
     }
   } catch (const dlsched::Error& e) {
     std::fprintf(stderr, "bench_pollux_fit: %s\n", e.what());

@@ -21,11 +21,11 @@ std::string toy_dir() { return data_dir() + "/toy"; }
 TEST(ApplicationProfile, LimitsComeFromTheData) {
   const auto app = ApplicationProfile::load(toy_dir());
   EXPECT_EQ(app.name(), "toy");
-  EXPECT_EQ(app.init_batch_size(), 64);   // smallest validation run
-  EXPECT_EQ(app.max_batch_size(), 256);   // largest validation run
+  EXPECT_EQ(app.init_batch_size(), 64);  // smallest validation run
+  EXPECT_EQ(app.max_batch_size(), 256);  // largest validation run
   EXPECT_EQ(app.min_local_bsz(), 32);
   EXPECT_EQ(app.max_local_bsz(), 64);
-  EXPECT_EQ(app.max_epochs(), 3);         // rows of the shortest validation run
+  EXPECT_EQ(app.max_epochs(), 3);  // rows of the shortest validation run
   EXPECT_EQ(app.validation_batch_sizes(), (std::vector<int>{64, 256}));
   ApplicationOptions options;
   options.max_local_bsz = 48;
@@ -127,16 +127,19 @@ TEST(ApplicationProfile, QueriesOutsideTheMeasurementsAreInputErrors) {
   const auto app = ApplicationProfile::load(toy_dir());
   const std::string placements = toy_dir() + "/placements.csv";
   // Placement 1 starts on line 2.
-  EXPECT_EQ(test::input_error_of([&] { app.step_times(std::vector<int>{1}, 16); }),
-            placements + ":2: local batch size 16 is outside the measured range 32..64 of placement 1");
+  EXPECT_EQ(
+      test::input_error_of([&] { app.step_times(std::vector<int>{1}, 16); }),
+      placements + ":2: local batch size 16 is outside the measured range 32..64 of placement 1");
   // 4 GPUs on one node: (1 node, 4 GPUs) lies outside the measured (nodes, GPUs) pairs
   // (1, 1), (1, 2), (2, 4) and (6, 6).
   EXPECT_EQ(test::input_error_of([&] { app.step_times(std::vector<int>{4}, 32); }),
-            placements + ":1: placement 4 (1 nodes, 4 GPUs) at local batch size 32 lies outside "
-                         "what placements.csv and scalability.csv measured");
+            placements +
+                ":1: placement 4 (1 nodes, 4 GPUs) at local batch size 32 lies outside "
+                "what placements.csv and scalability.csv measured");
   EXPECT_EQ(test::input_error_of([&] { app.grad_stats(300, 0); }),
-            toy_dir() + "/validation-256.csv:1: batch size 300 is outside the validation runs' "
-                        "batch sizes 64..256");
+            toy_dir() +
+                "/validation-256.csv:1: batch size 300 is outside the validation runs' "
+                "batch sizes 64..256");
   EXPECT_NE(test::input_error_of([&] { app.iterations(32, 0); }).find("validation-64.csv:1:"),
             std::string::npos);
 }
@@ -156,9 +159,10 @@ std::string load_error(const std::string& dir) {
 
 TEST(ApplicationProfileErrors, MissingColumn) {
   const auto dir = toy_with("placements.csv", "placement,local_bsz,step_time\n1,32,0.1\n");
-  EXPECT_EQ(load_error(dir), dir + "/placements.csv:1: not a Pollux placements.csv header: "
-                                   "missing column 'sync_time' (expected placement,local_bsz,"
-                                   "step_time,sync_time)");
+  EXPECT_EQ(load_error(dir), dir +
+                                 "/placements.csv:1: not a Pollux placements.csv header: "
+                                 "missing column 'sync_time' (expected placement,local_bsz,"
+                                 "step_time,sync_time)");
   const auto v = toy_with("validation-64.csv", "progress,iteration,metric,grad_sqr\n1,1,1,1\n");
   EXPECT_NE(load_error(v).find(v + "/validation-64.csv:1: not a Pollux validation-<batch size>.csv "
                                    "header: missing column 'grad_var'"),
@@ -166,57 +170,66 @@ TEST(ApplicationProfileErrors, MissingColumn) {
 }
 
 TEST(ApplicationProfileErrors, NonNumericValues) {
-  const auto dir = toy_with("placements.csv",
-                            "placement,local_bsz,step_time,sync_time\n1,32,0.1,0.001\n1,64,fast,0\n");
+  const auto dir = toy_with(
+      "placements.csv", "placement,local_bsz,step_time,sync_time\n1,32,0.1,0.001\n1,64,fast,0\n");
   EXPECT_EQ(load_error(dir),
             dir + "/placements.csv:3: column 'step_time': expected a finite number, got \"fast\"");
-  const auto p = toy_with("placements.csv", "placement,local_bsz,step_time,sync_time\n2a,32,0.1,0\n");
+  const auto p =
+      toy_with("placements.csv", "placement,local_bsz,step_time,sync_time\n2a,32,0.1,0\n");
   EXPECT_EQ(load_error(p), p + "/placements.csv:2: column 'placement': expected GPUs per node as "
                                "digits 1-9 (e.g. 22), got \"2a\"");
   const auto s = toy_with("scalability.csv",
                           "num_nodes,num_replicas,local_bsz,step_time,sync_time\n6,6,32,0.5,nan\n");
   EXPECT_EQ(load_error(s),
             s + "/scalability.csv:2: column 'sync_time': expected a finite number, got \"nan\"");
-  const auto v = toy_with("validation-256.csv",
-                          "progress,iteration,metric,grad_sqr,grad_var\n90,25,0.4,2,16\n210,52,0.6,x,12\n");
+  const auto v =
+      toy_with("validation-256.csv",
+               "progress,iteration,metric,grad_sqr,grad_var\n90,25,0.4,2,16\n210,52,0.6,x,12\n");
   EXPECT_EQ(load_error(v), v + "/validation-256.csv:3: column 'grad_sqr': expected a finite "
                                "number, got \"x\"");
 }
 
 TEST(ApplicationProfileErrors, ImpossibleValues) {
-  const auto sync = toy_with("placements.csv",
-                             "placement,local_bsz,step_time,sync_time\n1,32,0.1,0.1\n");
-  EXPECT_EQ(load_error(sync), sync + "/placements.csv:2: sync_time 0.1 must be at least 0 and "
-                                     "below step_time 0.1");
-  const auto bsz = toy_with("placements.csv", "placement,local_bsz,step_time,sync_time\n1,32.5,0.1,0\n");
+  const auto sync =
+      toy_with("placements.csv", "placement,local_bsz,step_time,sync_time\n1,32,0.1,0.1\n");
+  EXPECT_EQ(load_error(sync), sync +
+                                  "/placements.csv:2: sync_time 0.1 must be at least 0 and "
+                                  "below step_time 0.1");
+  const auto bsz =
+      toy_with("placements.csv", "placement,local_bsz,step_time,sync_time\n1,32.5,0.1,0\n");
   EXPECT_EQ(load_error(bsz),
             bsz + "/placements.csv:2: column 'local_bsz': expected a whole number >= 1, got 32.5");
-  const auto twice = toy_with("placements.csv",
-                              "placement,local_bsz,step_time,sync_time\n1,32,0.1,0\n\n1,32,0.2,0\n");
-  EXPECT_EQ(load_error(twice), twice + "/placements.csv:4: placement 1 at local_bsz 32 was "
-                                       "already measured on line 2");
-  const auto back = toy_with("validation-64.csv",
-                             "progress,iteration,metric,grad_sqr,grad_var\n100,1,0,1,1\n50,2,0,1,1\n");
+  const auto twice = toy_with(
+      "placements.csv", "placement,local_bsz,step_time,sync_time\n1,32,0.1,0\n\n1,32,0.2,0\n");
+  EXPECT_EQ(load_error(twice), twice +
+                                   "/placements.csv:4: placement 1 at local_bsz 32 was "
+                                   "already measured on line 2");
+  const auto back =
+      toy_with("validation-64.csv",
+               "progress,iteration,metric,grad_sqr,grad_var\n100,1,0,1,1\n50,2,0,1,1\n");
   EXPECT_EQ(load_error(back),
             back + "/validation-64.csv:3: progress 50 is below the previous row's 100");
-  const auto nodes = toy_with("scalability.csv",
-                              "num_nodes,num_replicas,local_bsz,step_time,sync_time\n0,4,32,0.5,0.4\n");
+  const auto nodes = toy_with(
+      "scalability.csv", "num_nodes,num_replicas,local_bsz,step_time,sync_time\n0,4,32,0.5,0.4\n");
   EXPECT_EQ(load_error(nodes),
             nodes + "/scalability.csv:2: column 'num_nodes': expected a whole number >= 1, got 0");
-  const auto replicas = toy_with("scalability.csv",
-                                 "num_nodes,num_replicas,local_bsz,step_time,sync_time\n6,4,32,0.5,0.4\n");
+  const auto replicas = toy_with(
+      "scalability.csv", "num_nodes,num_replicas,local_bsz,step_time,sync_time\n6,4,32,0.5,0.4\n");
   EXPECT_EQ(load_error(replicas),
             replicas + "/scalability.csv:2: num_replicas 4 is below num_nodes 6");
 }
 
 TEST(ApplicationProfileErrors, MissingFilesAndFolders) {
   const auto dir = toy_with("validation-abc.csv", "progress,iteration,metric,grad_sqr,grad_var\n");
-  EXPECT_EQ(load_error(dir), dir + "/validation-abc.csv: the name should be "
-                                   "validation-<batch size>.csv with a batch size of at least 1");
-  const auto no_scalability = toy_with("placements.csv", "placement,local_bsz,step_time,sync_time\n1,32,0.1,0\n");
+  EXPECT_EQ(load_error(dir), dir +
+                                 "/validation-abc.csv: the name should be "
+                                 "validation-<batch size>.csv with a batch size of at least 1");
+  const auto no_scalability =
+      toy_with("placements.csv", "placement,local_bsz,step_time,sync_time\n1,32,0.1,0\n");
   fs::remove(fs::path(no_scalability) / "scalability.csv");
   EXPECT_EQ(load_error(no_scalability), no_scalability + "/scalability.csv: cannot open the file");
-  const auto no_runs = toy_with("placements.csv", "placement,local_bsz,step_time,sync_time\n1,32,0.1,0\n");
+  const auto no_runs =
+      toy_with("placements.csv", "placement,local_bsz,step_time,sync_time\n1,32,0.1,0\n");
   fs::remove(fs::path(no_runs) / "validation-64.csv");
   fs::remove(fs::path(no_runs) / "validation-256.csv");
   EXPECT_EQ(load_error(no_runs),
@@ -225,8 +238,9 @@ TEST(ApplicationProfileErrors, MissingFilesAndFolders) {
   EXPECT_EQ(load_error(empty), empty + "/placements.csv:1: no measurements after the header");
   // An application with no folder: the message names the folder and what it holds.
   EXPECT_EQ(test::input_error_of([] { ApplicationProfile::load(data_dir(), "resnet", {}); }),
-            data_dir() + ": application 'resnet' has no profile folder there (it has: "
-                         "cifar10-excerpt, toy)");
+            data_dir() +
+                ": application 'resnet' has no profile folder there (it has: "
+                "cifar10-excerpt, toy)");
   EXPECT_EQ(load_error(data_dir() + "/resnet"),
             data_dir() + "/resnet: no such application profile folder");
 }

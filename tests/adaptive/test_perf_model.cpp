@@ -65,8 +65,8 @@ TEST(PerfFit, GradientMatchesFiniteDifferences) {
   std::array<double, 7> grad{};
   fit_loss(at, points, grad.data());
   auto member = [](PerfParams& p, int i) -> double& {
-    double* fields[] = {&p.alpha_c, &p.beta_c, &p.alpha_n, &p.beta_n, &p.alpha_r, &p.beta_r,
-                        &p.gamma};
+    double* fields[] = {&p.alpha_c, &p.beta_c, &p.alpha_n, &p.beta_n,
+                        &p.alpha_r, &p.beta_r, &p.gamma};
     return *fields[i];
   };
   for (int i = 0; i < 7; ++i) {
@@ -99,8 +99,7 @@ TEST(PerfFit, RecoversTheParametersThatGeneratedTheData) {
 
 TEST(PerfFit, SingleBatchSizeFixesAlphaCAtHalfTheMeanComputeTime) {
   // Compute times 0.1 and 0.3 at one batch size: alpha_c = 0.2 / 2.
-  const std::vector<StepObservation> points{{1, 1, 32, 0.1 + 1e-8, 1e-8},
-                                            {1, 2, 32, 0.35, 0.05}};
+  const std::vector<StepObservation> points{{1, 1, 32, 0.1 + 1e-8, 1e-8}, {1, 2, 32, 0.35, 0.05}};
   const PerfFit fit = fit_perf_params(points);
   EXPECT_DOUBLE_EQ(fit.params.alpha_c, (0.1 + 0.3) / 2 / 2);
 }

@@ -28,7 +28,8 @@ double step_rmsle(const PerfParams& p, const std::vector<StepObservation>& point
 }
 
 TEST(PolluxExcerpt, FitIsAsGoodAsTheReferenceSolver) {
-  const auto app = ApplicationProfile::load(test::source_path("tests/adaptive/data/cifar10-excerpt"));
+  const auto app =
+      ApplicationProfile::load(test::source_path("tests/adaptive/data/cifar10-excerpt"));
   const auto points = app.placement_observations();
   ASSERT_EQ(points.size(), 98u);
   const PerfFit fit = fit_perf_params(points);
@@ -43,7 +44,8 @@ TEST(PolluxExcerpt, FitIsAsGoodAsTheReferenceSolver) {
 }
 
 TEST(PolluxExcerpt, MeasuredRowsComeBackAtTheirOwnBatchSize) {
-  const auto app = ApplicationProfile::load(test::source_path("tests/adaptive/data/cifar10-excerpt"));
+  const auto app =
+      ApplicationProfile::load(test::source_path("tests/adaptive/data/cifar10-excerpt"));
   // placements.csv line 2: 1,32,0.0427886962890625,0.0004995360016822816.
   const StepTimes t = app.step_times(std::vector<int>{1}, 32);
   EXPECT_DOUBLE_EQ(t.step_time, 0.0427886962890625);
@@ -56,7 +58,8 @@ TEST(PolluxExcerpt, MeasuredRowsComeBackAtTheirOwnBatchSize) {
 // The folder of Pollux's six applications, or "" when it is not there.
 std::string applications_dir() {
   if (const char* dir = std::getenv("DLSCHED_POLLUX_APPLICATIONS")) return dir;
-  const fs::path beside = fs::path(DLSCHED_SOURCE_DIR) / ".." / "shared" / "pollux" / "applications";
+  const fs::path beside =
+      fs::path(DLSCHED_SOURCE_DIR) / ".." / "shared" / "pollux" / "applications";
   return fs::is_directory(beside) ? beside.string() : std::string();
 }
 
@@ -64,9 +67,9 @@ TEST(PolluxApplications, EveryApplicationFitsAsWellAsTheReferenceSolver) {
   const std::string dir = applications_dir();
   if (dir.empty()) GTEST_SKIP() << "Pollux's application profiles are not beside the source tree";
   // The loss SciPy's L-BFGS-B reaches on all of placements.csv from Pollux's start and bounds.
-  const std::map<std::string, double> reference_loss{
-      {"bert", 0.1361},     {"cifar10", 0.1797}, {"deepspeech2", 0.2153},
-      {"imagenet", 0.1318}, {"ncf", 0.1912},     {"yolov3", 0.3215}};
+  const std::map<std::string, double> reference_loss{{"bert", 0.1361},        {"cifar10", 0.1797},
+                                                     {"deepspeech2", 0.2153}, {"imagenet", 0.1318},
+                                                     {"ncf", 0.1912},         {"yolov3", 0.3215}};
   for (const auto& [name, reference] : reference_loss) {
     SCOPED_TRACE(name);
     const auto app = ApplicationProfile::load(dir, name, pollux_reference_options(name));

@@ -31,9 +31,12 @@ TEST(ScatteredInterpolator, ReproducesLinearDataInsideTheHull) {
   for (const auto& p : points) values.push_back(linear(p));
   const ScatteredInterpolator f(points, values);
   EXPECT_GT(f.simplices(), 0u);
-  for (const ScatteredInterpolator::Point x :
-       {ScatteredInterpolator::Point{1.5, 1.5, 20}, {3.9, 7.9, 63}, {2, 3, 48}, {1, 1, 16},
-        {4, 8, 64}, {2.5, 4, 32}}) {
+  for (const ScatteredInterpolator::Point x : {ScatteredInterpolator::Point{1.5, 1.5, 20},
+                                               {3.9, 7.9, 63},
+                                               {2, 3, 48},
+                                               {1, 1, 16},
+                                               {4, 8, 64},
+                                               {2.5, 4, 32}}) {
     const auto got = f(x);
     ASSERT_TRUE(got) << x[0] << "," << x[1] << "," << x[2];
     EXPECT_NEAR((*got)[0], linear(x)[0], 1e-9);

@@ -77,24 +77,26 @@ void read_numeric_csv(const std::string& path, const std::vector<std::string_vie
 // A finite value that must be positive (times, batch sizes); the column name feeds the error.
 void require_positive(double value, const std::string& path, long line, std::string_view column) {
   if (!(value > 0))
-    throw InputError(path, line, fmt::format("column '{}': expected a positive number, got {}",
-                                             column, value));
+    throw InputError(path, line,
+                     fmt::format("column '{}': expected a positive number, got {}", column, value));
 }
 
 // step_time > sync_time >= 0: the compute part of a step must be positive.
 void require_step_times(const StepTimes& t, const std::string& path, long line) {
   require_positive(t.step_time, path, line, "step_time");
   if (t.sync_time < 0 || t.sync_time >= t.step_time)
-    throw InputError(path, line, fmt::format("sync_time {} must be at least 0 and below "
-                                             "step_time {}",
-                                             t.sync_time, t.step_time));
+    throw InputError(path, line,
+                     fmt::format("sync_time {} must be at least 0 and below "
+                                 "step_time {}",
+                                 t.sync_time, t.step_time));
 }
 
 // A count (GPUs, nodes, samples per batch): a whole number from 1 to 10^9.
 int positive_count(double value, const std::string& path, long line, std::string_view column) {
   if (!(value >= 1 && value <= 1e9 && value == std::floor(value)))
-    throw InputError(path, line,
-                     fmt::format("column '{}': expected a whole number >= 1, got {}", column, value));
+    throw InputError(
+        path, line,
+        fmt::format("column '{}': expected a whole number >= 1, got {}", column, value));
   return static_cast<int>(value);
 }
 
@@ -134,10 +136,10 @@ ApplicationProfile ApplicationProfile::load(const std::string& applications_dir,
     for (const auto& entry : fs::directory_iterator(applications_dir, ec))
       if (entry.is_directory(ec)) known.push_back(entry.path().filename().string());
     std::sort(known.begin(), known.end());
-    throw InputError(fmt::format("{}: application '{}' has no profile folder there ({})",
-                                 applications_dir, name,
-                                 known.empty() ? std::string("the folder holds no application")
-                                               : "it has: " + fmt::format("{}", fmt::join(known, ", "))));
+    throw InputError(
+        fmt::format("{}: application '{}' has no profile folder there ({})", applications_dir, name,
+                    known.empty() ? std::string("the folder holds no application")
+                                  : "it has: " + fmt::format("{}", fmt::join(known, ", "))));
   }
   return load(dir.string(), options);
 }
@@ -145,8 +147,7 @@ ApplicationProfile ApplicationProfile::load(const std::string& applications_dir,
 ApplicationProfile ApplicationProfile::load(const std::string& dir,
                                             const ApplicationOptions& options) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    throw InputError(dir + ": no such application profile folder");
+  if (!fs::is_directory(dir, ec)) throw InputError(dir + ": no such application profile folder");
   ApplicationProfile app;
   app.name_ = fs::path(dir).lexically_normal().filename().string();
   if (app.name_.empty())  // "dir/" names no file: take the folder's own name
@@ -182,8 +183,8 @@ void ApplicationProfile::apply_limits(const ApplicationOptions& options, const s
     throw InputError(fmt::format(
         "{}: inconsistent limits: initial batch {}, largest batch {}, local batch {}..{}, "
         "{} epochs (validation runs have {} rows)",
-        dir, init_batch_size_, max_batch_size_, min_local_bsz_, max_local_bsz_,
-        max_epochs_, shortest));
+        dir, init_batch_size_, max_batch_size_, min_local_bsz_, max_local_bsz_, max_epochs_,
+        shortest));
 }
 
 // placements.csv: one curve over local_bsz per placement.
@@ -200,8 +201,8 @@ void ApplicationProfile::read_placements(const std::string& file) {
   table.for_each_row([&](const std::vector<std::string>& f, long line) {
     const auto placement =
         normalize_placement(parse_placement(f[c_placement], {file, line, "placement"}));
-    const double bsz = positive_count(csv::parse_number(f[c_bsz], {file, line, "local_bsz"}),
-                                      file, line, "local_bsz");
+    const double bsz = positive_count(csv::parse_number(f[c_bsz], {file, line, "local_bsz"}), file,
+                                      line, "local_bsz");
     const StepTimes times{csv::parse_number(f[c_step], {file, line, "step_time"}),
                           csv::parse_number(f[c_sync], {file, line, "sync_time"})};
     require_step_times(times, file, line);
@@ -223,20 +224,19 @@ void ApplicationProfile::read_placements(const std::string& file) {
 
 // scalability.csv: measurements at more nodes, by node and replica count.
 void ApplicationProfile::read_scalability(const std::string& file) {
-  read_numeric_csv(file, {"num_nodes", "num_replicas", "local_bsz", "step_time", "sync_time"},
-                   "Pollux scalability.csv", [&](const std::vector<double>& v, long line) {
-                     const int nodes = positive_count(v[0], file, line, "num_nodes");
-                     const int replicas = positive_count(v[1], file, line, "num_replicas");
-                     if (replicas < nodes)
-                       throw InputError(file, line,
-                                        fmt::format("num_replicas {} is below num_nodes {}",
-                                                    replicas, nodes));
-                     const double bsz = positive_count(v[2], file, line, "local_bsz");
-                     const StepTimes times{v[3], v[4]};
-                     require_step_times(times, file, line);
-                     scalability_.push_back(
-                         {nodes, replicas, bsz, times.step_time, times.sync_time});
-                   });
+  read_numeric_csv(
+      file, {"num_nodes", "num_replicas", "local_bsz", "step_time", "sync_time"},
+      "Pollux scalability.csv", [&](const std::vector<double>& v, long line) {
+        const int nodes = positive_count(v[0], file, line, "num_nodes");
+        const int replicas = positive_count(v[1], file, line, "num_replicas");
+        if (replicas < nodes)
+          throw InputError(file, line,
+                           fmt::format("num_replicas {} is below num_nodes {}", replicas, nodes));
+        const double bsz = positive_count(v[2], file, line, "local_bsz");
+        const StepTimes times{v[3], v[4]};
+        require_step_times(times, file, line);
+        scalability_.push_back({nodes, replicas, bsz, times.step_time, times.sync_time});
+      });
 }
 
 // validation-<batch size>.csv: one training run each.
@@ -254,12 +254,14 @@ void ApplicationProfile::read_validation_runs(const std::string& dir) {
     const std::string file = run_path.string();
     const std::string stem = run_path.stem().string().substr(std::string("validation-").size());
     int batch = 0;
-    const bool digits = !stem.empty() && stem.size() < 10 &&
-                        std::all_of(stem.begin(), stem.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool digits =
+        !stem.empty() && stem.size() < 10 &&
+        std::all_of(stem.begin(), stem.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (digits) batch = std::stoi(stem);
     if (batch < 1)
-      throw InputError(file + ": the name should be validation-<batch size>.csv with a batch "
-                              "size of at least 1");
+      throw InputError(file +
+                       ": the name should be validation-<batch size>.csv with a batch "
+                       "size of at least 1");
     ValidationRun run{file, {}};
     read_numeric_csv(file, {"progress", "iteration", "metric", "grad_sqr", "grad_var"},
                      "Pollux validation-<batch size>.csv",
@@ -310,8 +312,8 @@ void ApplicationProfile::build_scattered() {
     values.push_back({sum.step / sum.count, sum.sync / sum.count});
   }
   for (const StepObservation& o : scalability_) {
-    points.push_back({static_cast<double>(o.num_nodes), static_cast<double>(o.num_replicas),
-                      o.atomic_bsz});
+    points.push_back(
+        {static_cast<double>(o.num_nodes), static_cast<double>(o.num_replicas), o.atomic_bsz});
     values.push_back({o.step_time, o.sync_time});
   }
   try {
@@ -329,9 +331,9 @@ StepTimes ApplicationProfile::step_times(std::span<const int> placement, double 
     const int nodes = std::min(static_cast<int>(key.size()), kMaxInterpolatedNodes);
     const int replicas = std::accumulate(key.begin(), key.end(), 0);
     const auto values =
-        scattered_ ? (*scattered_)({static_cast<double>(nodes), static_cast<double>(replicas),
-                                    local_bsz})
-                   : std::nullopt;
+        scattered_
+            ? (*scattered_)({static_cast<double>(nodes), static_cast<double>(replicas), local_bsz})
+            : std::nullopt;
     if (!values)
       throw InputError(placements_file_, 1,
                        fmt::format("placement {} ({} nodes, {} GPUs) at local batch size {} lies "
@@ -341,11 +343,11 @@ StepTimes ApplicationProfile::step_times(std::span<const int> placement, double 
   }
   const auto& rows = it->second.rows;
   if (local_bsz < rows.front().local_bsz || local_bsz > rows.back().local_bsz)
-    throw InputError(placements_file_, it->second.first_line,
-                     fmt::format("local batch size {} is outside the measured range {}..{} of "
-                                 "placement {}",
-                                 local_bsz, rows.front().local_bsz, rows.back().local_bsz,
-                                 placement_text(key)));
+    throw InputError(
+        placements_file_, it->second.first_line,
+        fmt::format("local batch size {} is outside the measured range {}..{} of "
+                    "placement {}",
+                    local_bsz, rows.front().local_bsz, rows.back().local_bsz, placement_text(key)));
   // The first row at or above local_bsz, and the one before it.
   const auto upper = std::lower_bound(rows.begin(), rows.end(), local_bsz,
                                       [](const BsRow& r, double b) { return r.local_bsz < b; });
@@ -402,9 +404,9 @@ double ApplicationProfile::epoch_progress(int epoch) const {
 int ApplicationProfile::epoch_at(double progress) const {
   std::size_t most = 0;
   for (const auto& [batch, run] : validation_) {
-    const auto after = std::upper_bound(
-        run.rows.begin(), run.rows.end(), progress,
-        [](double p, const ValidationRow& row) { return p < row.progress; });
+    const auto after =
+        std::upper_bound(run.rows.begin(), run.rows.end(), progress,
+                         [](double p, const ValidationRow& row) { return p < row.progress; });
     most = std::max(most, static_cast<std::size_t>(after - run.rows.begin()));
   }
   return static_cast<int>(most);

@@ -19,7 +19,8 @@ BatchConfig choose_batch(const ApplicationLimits& limits, int num_nodes, int num
   DLSCHED_EXPECTS(num_nodes >= 1 && num_replicas >= num_nodes,
                   "an allocation needs 1 <= nodes <= replicas");
   std::optional<int> batch = fixed_batch_size;
-  if (!batch && !model) batch = std::max(limits.init_batch_size, limits.min_local_bsz * num_replicas);
+  if (!batch && !model)
+    batch = std::max(limits.init_batch_size, limits.min_local_bsz * num_replicas);
   BatchConfig config;
   if (!batch) {
     config = model->optimize(num_nodes, num_replicas,

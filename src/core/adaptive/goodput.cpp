@@ -60,10 +60,10 @@ BatchConfig GoodputModel::optimize(int num_nodes, int num_replicas,
   BatchConfig best;
   for (int i = 0; i < kCandidates; ++i) {
     // Geometric spacing, with both ends exact.
-    const double batch = i == 0                 ? low
-                         : i == kCandidates - 1 ? limits.max_batch_size
-                                                : std::exp(log_low + (log_high - log_low) * i /
-                                                                         (kCandidates - 1));
+    const double batch = i == 0 ? low
+                         : i == kCandidates - 1
+                             ? limits.max_batch_size
+                             : std::exp(log_low + (log_high - log_low) * i / (kCandidates - 1));
     const double local = batch / num_replicas;
     int accum = 0;
     if (limits.accumulation) {

@@ -16,10 +16,11 @@ struct GradStats {
 };
 
 /// Statistical efficiency of `batch_size` relative to `init_batch_size` (Pollux, section 3,
-/// from McCandlish et al.'s gradient noise scale): with noise scale
-/// B_noise = init_batch_size * var / sqr it is (B_noise + init_batch_size) / (B_noise + batch_size),
-/// computed as the reference does as gain / scale with scale = batch_size / init_batch_size and
-/// gain = (var + sqr) / (var / scale + sqr); a gain whose denominator is not positive counts as 1.
+/// from McCandlish et al.'s gradient noise scale). With B_noise = init * var / sqr it is
+///   (B_noise + init) / (B_noise + batch),
+/// computed as the reference does: gain / scale, where scale = batch / init and
+/// gain = (var + sqr) / (var / scale + sqr); a gain whose denominator is not positive counts
+/// as 1.
 double efficiency(const GradStats& grad, double init_batch_size, double batch_size);
 
 /// Progress per step, in steps of the initial batch size: the gain (scale times efficiency).
@@ -36,10 +37,10 @@ struct BatchConfig {
 
 /// Limits the agent keeps to when it picks a batch size.
 struct BatchLimits {
-  double max_batch_size = 0;            ///< largest total batch (>= the initial batch size)
-  int min_atomic_bsz = 1;               ///< smallest batch per replica and pass
-  std::optional<int> max_atomic_bsz;    ///< largest batch per pass (memory); none: max_batch_size
-  bool accumulation = true;             ///< may the agent accumulate gradients?
+  double max_batch_size = 0;          ///< largest total batch (>= the initial batch size)
+  int min_atomic_bsz = 1;             ///< smallest batch per replica and pass
+  std::optional<int> max_atomic_bsz;  ///< largest batch per pass (memory); none: max_batch_size
+  bool accumulation = true;           ///< may the agent accumulate gradients?
 };
 
 /// The goodput of a job whose throughput model and gradient statistics are known.

@@ -88,8 +88,8 @@ double fit_loss(const PerfParams& params, std::span<const StepObservation> obser
   }
   const double rmse1 = std::sqrt(sum1 / n), rmse2 = std::sqrt(sum2 / n);
   const double ratio_n = params.beta_n / params.alpha_n, ratio_r = params.beta_r / params.alpha_r;
-  const double loss = rmse1 + rmse2 + 1e-3 * (g - 1) * (g - 1) +
-                      1e-2 * (ratio_n * ratio_n + ratio_r * ratio_r);
+  const double loss =
+      rmse1 + rmse2 + 1e-3 * (g - 1) * (g - 1) + 1e-2 * (ratio_n * ratio_n + ratio_r * ratio_r);
   if (gradient) {
     // d rmse / d p = sum(r * dr/dp) / (n * rmse); at a perfect fit rmse has no slope but a
     // kink, and 0 is a valid subgradient there.
@@ -171,9 +171,9 @@ PerfFit fit_perf_params(std::span<const StepObservation> observations) {
       nlopt_destroy(opt);
       // A solver that stops early still leaves its best point so far; only a bad call (a bug
       // here) is fatal.
-      DLSCHED_EXPECTS(status != NLOPT_INVALID_ARGS && status != NLOPT_OUT_OF_MEMORY,
-                      "NLopt rejected the throughput-model fit (status " + std::to_string(status) +
-                          ")");
+      DLSCHED_EXPECTS(
+          status != NLOPT_INVALID_ARGS && status != NLOPT_OUT_OF_MEMORY,
+          "NLopt rejected the throughput-model fit (status " + std::to_string(status) + ")");
       if (trial_loss < loss) x = trial, loss = trial_loss;
     }
     if (loss >= before * (1 - kRelativeTolerance)) break;

@@ -20,9 +20,9 @@ struct StepObservation {
 /// The fitted parameters and how the solver ended.
 struct PerfFit {
   PerfParams params;
-  double loss = 0;       ///< fit_loss at params (before the inter-node prior, see fit_perf_params)
-  int evaluations = 0;   ///< objective evaluations
-  int solver_status = 0; ///< nlopt_result of the last solver run: > 0 converged
+  double loss = 0;        ///< fit_loss at params (before the inter-node prior, see fit_perf_params)
+  int evaluations = 0;    ///< objective evaluations
+  int solver_status = 0;  ///< nlopt_result of the last solver run: > 0 converged
 };
 
 /// The loss Pollux's agent minimises (adaptdl goodput.py, _obj_fn): the root mean squared

@@ -31,8 +31,8 @@ std::vector<std::array<int, 4>> delaunay(const std::vector<ScatteredInterpolator
   qhT* qh = &qh_storage;
   qh_zero(qh, errors);
   char options[] = "qhull d Qbb Qc Qz Q12 Qt";
-  const int exit_code = qh_new_qhull(qh, 3, static_cast<int>(points.size()), coords.data(),
-                                     False, options, nullptr, errors);
+  const int exit_code = qh_new_qhull(qh, 3, static_cast<int>(points.size()), coords.data(), False,
+                                     options, nullptr, errors);
   std::vector<std::array<int, 4>> out;
   if (exit_code == 0) {
     facetT* facet;
@@ -46,8 +46,8 @@ std::vector<std::array<int, 4>> delaunay(const std::vector<ScatteredInterpolator
         ++k;
       }
       const bool valid = k == 4 && std::all_of(ids.begin(), ids.end(), [&](int id) {
-        return id >= 0 && static_cast<std::size_t>(id) < points.size();
-      });
+                           return id >= 0 && static_cast<std::size_t>(id) < points.size();
+                         });
       if (valid) out.push_back(ids);
     }
   }
@@ -80,7 +80,8 @@ ScatteredInterpolator::ScatteredInterpolator(const std::vector<Point>& points,
     double m[3][3];
     for (int c = 0; c < 3; ++c)
       for (int r = 0; r < 3; ++r)
-        m[r][c] = points[static_cast<std::size_t>(ids[static_cast<std::size_t>(c)])][r] - s.origin[r];
+        m[r][c] =
+            points[static_cast<std::size_t>(ids[static_cast<std::size_t>(c)])][r] - s.origin[r];
     const double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
                        m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
                        m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
@@ -103,7 +104,8 @@ ScatteredInterpolator::ScatteredInterpolator(const std::vector<Point>& points,
     s.low = s.high = s.origin;
     for (int v = 0; v < 3; ++v)
       for (int d = 0; d < 3; ++d) {
-        const double coordinate = points[static_cast<std::size_t>(ids[static_cast<std::size_t>(v)])][d];
+        const double coordinate =
+            points[static_cast<std::size_t>(ids[static_cast<std::size_t>(v)])][d];
         s.low[d] = std::min(s.low[d], coordinate);
         s.high[d] = std::max(s.high[d], coordinate);
       }
