@@ -9,30 +9,32 @@
 // order: a job joins the back of a queue when it arrives or moves there, and after every
 // decision the jobs that will wait go to the back, so running jobs stay ahead of waiting ones
 // (as the authors' simulator keeps its queues). "tiresias-gittins" (Discretized 2D-Gittins
-// index, knows the service distribution) serves the highest Gittins index first. A job in a
-// lower queue that has waited at least starve_factor x the time it ran since it last entered
-// the top queue is promoted back to the top queue with its queue service reset (the paper's
-// STARVELIMIT, scaled by PROMOTEKNOB).
+// index) serves the highest Gittins index first, computed from a prior of past job sizes
+// (gittins_index.h), never from the trace being run. A job in a lower queue that has waited
+// at least starve_factor x the time it ran since it last entered the top queue is promoted
+// back to the top queue with its queue service reset (the paper's STARVELIMIT, scaled by
+// PROMOTEKNOB).
 //
-// Parameters (defaults: the authors' simulator, jobs.py, for its dlas-gpu schedule):
+// Parameters (defaults: the authors' simulator, jobs.py and run_sim.py, for its dlas-gpu and
+// dlas-gpu-gittins schedules):
 //   queues=3          K.
 //   thresholds=3250,7200  K-1 comma-separated, increasing GPU-second queue limits.
 //   starve_factor=0   PROMOTEKNOB; 0 disables promotion (dlas-gpu promotes nothing). The
 //                     paper sweeps this knob (the simulator has presets 1, 2, 4 and 8).
 //   delta=3250        tiresias-gittins only: the service quantum of the index, in GPU-seconds.
+//   prior=FILE        tiresias-gittins only: past job sizes (GPU-seconds, a 'duration'
+//                     column); default the YARN sample the simulator loads, built in.
 //
-// Under --mechanism tiresias, decisions come every second (the simulator's events fall on
-// whole seconds) with no preemption cost.
+// Under --mechanism tiresias (rounds of a second, no preemption cost) both policies decide
+// only at the simulator's events and keep their last decision in between: arrivals,
+// completions, and the queue jumps it schedules for running jobs (see remember()). A job
+// moves down at most one queue per event, as there.
 //
-// Where this differs from the paper:
-// - Demotion and promotion are checked when the core asks (every round, arrival, completion),
-//   not at the exact instant a job crosses a threshold, and preemption waits for the round
-//   (with --mechanism tiresias, a round every second).
-// - The service distribution for the Gittins index is not a prior from a past trace: it is
-//   built from the total service (requested GPUs x isolated time) of every job this policy
-//   has seen so far, i.e. the jobs of the current trace up to now. The ranked job's own size
-//   is one of the samples, so early in a run (few samples) the index leans on oracle sizes.
-// - The index uses the job's total attained service, which a promotion does not reset.
+// Where this differs from the paper and the authors' simulator:
+// - Under other mechanisms, demotion and promotion are checked when the core asks (every
+//   round, arrival, completion), not at the exact instant a job crosses a threshold.
+// - The index's denominator is the paper's E[min(S - a, delta) | S > a]; the simulator sums
+//   the full sizes S of the samples that finish within the quantum (docs/policies.md).
 // - The waiting time compared with the run time is the job's current wait (since its last
 //   preemption), not the sum of its waits since it last entered the top queue.
 #include <algorithm>
