@@ -35,8 +35,6 @@
 //   round, arrival, completion), not at the exact instant a job crosses a threshold.
 // - The index's denominator is the paper's E[min(S - a, delta) | S > a]; the simulator sums
 //   the full sizes S of the samples that finish within the quantum (docs/policies.md).
-// - The waiting time compared with the run time is the job's current wait (since its last
-//   preemption), not the sum of its waits since it last entered the top queue.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -146,7 +144,7 @@ class TiresiasPolicy : public Policy {
     w.put(jobs_.size());
     w.put(next_seq_);
     for (const Track& t : jobs_)
-      w.put(t.seen).put(t.queue).put(t.service_base).put(t.run_base).put(t.seq);
+      w.put(t.seen).put(t.queue).put(t.service_base).put(t.run_base).put(t.seq).put(t.waited).put(t.seen_at);
     w.put(next_event_);
     w.put(last_ids_.size());
     for (JobId id : last_ids_) w.put(id);
@@ -165,6 +163,8 @@ class TiresiasPolicy : public Policy {
       t.service_base = r.get_double();
       t.run_base = r.get_double();
       t.seq = r.get_int();
+      t.waited = r.get_double();
+      t.seen_at = r.get_double();
     }
     next_event_ = r.get_double();
     last_ids_.resize(r.get_count(kMaxJobs));
@@ -184,6 +184,8 @@ class TiresiasPolicy : public Policy {
     int queue = 0;
     double service_base = 0;  // attained GPU-seconds when it last entered the top queue
     double run_base = 0;      // attained seconds when it last entered the top queue
+    double waited = 0;        // seconds waited since then, counted once it has run again
+    double seen_at = -1;      // when the policy last updated this record (-1: never)
     std::int64_t seq = 0;     // place in its queue: smaller is served first
   };
   struct Key {
@@ -195,17 +197,23 @@ class TiresiasPolicy : public Policy {
   };
 
   /// Demotes a job by at most `steps` queues whose limits its queue service has reached, and
-  /// promotes a starved one.
+  /// promotes a starved one: a job below the top queue whose waits since it entered the top
+  /// queue and ran add up to starve_factor x the time it has run since (run_sim.py,
+  /// dlas_sim_jobs: last_pending_time against executed_time). A job's state changes only when
+  /// the policy is called, so it waited the whole time since the last update if it waits now.
   void update_queue(double now, const JobView& j, Track& t, int steps) const {
+    const double ran = j.attained_seconds - t.run_base;
+    if (!j.running && ran > 0 && t.seen_at >= 0) t.waited += now - t.seen_at;
+    t.seen_at = now;
     const int last = static_cast<int>(limits_.size());
     for (int s = 0; s < steps && t.queue < last && j.attained_gpu_seconds - t.service_base >= limits_[t.queue]; ++s)
       ++t.queue;
     if (t.queue == 0 || j.running || starve_factor_ <= 0) return;
-    const double ran = j.attained_seconds - t.run_base;
-    if (ran > 0 && now - j.queued_since >= starve_factor_ * ran) {
+    if (ran > 0 && t.waited >= starve_factor_ * ran) {
       t.queue = 0;
       t.service_base = j.attained_gpu_seconds;
       t.run_base = j.attained_seconds;
+      t.waited = 0;
     }
   }
 
@@ -244,7 +252,7 @@ class TiresiasPolicy : public Policy {
   /// GPU-seconds with seconds: a multi-GPU job's jump comes after its service has crossed the
   /// limit (and one that falls short just schedules another), so demotions come late; events
   /// between them (arrivals, completions) demote it as soon as its service has crossed. For a
-  /// waiting job that may be promoted, when its wait will reach starve_factor x its run.
+  /// waiting job that may be promoted, when its waits will add up to starve_factor x its run.
   void remember(const PolicyInput& in, const PolicyOutput& out) {
     last_ = out;
     last_ids_.clear();
@@ -259,7 +267,7 @@ class TiresiasPolicy : public Policy {
       if (runs_[k] && t.queue < last)
         at = in.now + std::floor((limits_[t.queue] - ran) / j.requested_gpus);
       else if (!runs_[k] && t.queue > 0 && starve_factor_ > 0 && ran > 0)
-        at = (j.running ? in.now : j.queued_since) + starve_factor_ * ran;
+        at = in.now + starve_factor_ * ran - t.waited;
       if (at > in.now) next_event_ = std::min(next_event_, at);
     }
   }
