@@ -10,10 +10,10 @@
 // decision the jobs that will wait go to the back, so running jobs stay ahead of waiting ones
 // (as the authors' simulator keeps its queues). "tiresias-gittins" (Discretized 2D-Gittins
 // index) serves the highest Gittins index first, computed from a prior of past job sizes
-// (gittins_index.h), never from the trace being run. A job in a lower queue that has waited
-// at least starve_factor x the time it ran since it last entered the top queue is promoted
-// back to the top queue with its queue service reset (the paper's STARVELIMIT, scaled by
-// PROMOTEKNOB).
+// (gittins_index.h), never from the trace being run. A job in a lower queue whose waits since
+// it last entered the top queue add up to starve_factor x the time it ran since then is
+// promoted back to the top queue with its queue service reset (the paper's STARVELIMIT, scaled
+// by PROMOTEKNOB).
 //
 // Parameters (defaults: the authors' simulator, jobs.py and run_sim.py, for its dlas-gpu and
 // dlas-gpu-gittins schedules):
