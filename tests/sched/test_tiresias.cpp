@@ -130,7 +130,8 @@ TEST(TiresiasGittins, RanksByTheIndexOfThePriorEveryRound) {
 
 TEST(TiresiasGittins, UnderTheTiresiasMechanismRanksChangeOnlyAtEvents) {
   // Tiresias' simulator re-ranks at arrivals, completions and queue jumps only: at 1 (B's
-  // arrival) both have 1/2 and A runs; with one queue nothing happens until A ends at 5.
+  // arrival) both are in the first step and tie (its table: 1e6 x 0.5 / (3 // 2) = 500000)
+  // and A runs; with one queue nothing happens until A ends at 5.
   const PriorFile prior("duration\n3\n2\n");
   auto ex = gittins_pair(prior);
   ex->scheduler.mechanism = "tiresias";
@@ -164,6 +165,21 @@ TEST(GittinsIndex, StepsAtTheSamplesWithHandComputedValues) {
   // G(2) = 1 / 0.5 = 2 (only 2.5 is left, 0.5 GPU-s away).
   const GittinsIndex close({2, 2.5}, 1);
   EXPECT_DOUBLE_EQ(close.at(2.2), 2.0);
+}
+
+TEST(GittinsIndex, TheSimulatorsTableByHand) {
+  // Tiresias' simulator on samples {2, 4, 10}, delta 3, at a = (sample - 1):
+  //   a = 1: 2 of 3 end by 4, P = 0.66667; cost (2 + 4 + 3 x 1) // 3 = 3: 1e6 P / 3 = 222223.3333;
+  //   a = 3: 1 of 2 ends by 6, P = 0.5; cost (4 + 3 x 1) // 2 = 3: 166666.6667;
+  //   a = 9: 12 reaches past the largest sample, which then counts as not ending: P = 0, 0.
+  const GittinsIndex g({10, 2, 4}, 3, GittinsIndex::Form::SIMULATOR);
+  EXPECT_DOUBLE_EQ(g.simulator_value(1), 222223.3333);
+  EXPECT_DOUBLE_EQ(g.simulator_value(3), 166666.6667);
+  EXPECT_DOUBLE_EQ(g.simulator_value(9), 0.0);
+  EXPECT_DOUBLE_EQ(g.at(0), 222223.3333);
+  EXPECT_DOUBLE_EQ(g.at(3), 166666.6667);
+  EXPECT_DOUBLE_EQ(g.at(4), 0.0);
+  EXPECT_DOUBLE_EQ(g.at(10), 0.0);
 }
 
 TEST(GittinsIndex, PriorFilesAreReadFromTheirDurationColumn) {

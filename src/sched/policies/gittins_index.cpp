@@ -11,7 +11,7 @@
 
 namespace dlsched {
 
-GittinsIndex::GittinsIndex(std::vector<double> samples, double delta)
+GittinsIndex::GittinsIndex(std::vector<double> samples, double delta, Form form)
     : sorted_(std::move(samples)), delta_(delta) {
   std::sort(sorted_.begin(), sorted_.end());
   prefix_.assign(sorted_.size() + 1, 0.0);
@@ -20,7 +20,7 @@ GittinsIndex::GittinsIndex(std::vector<double> samples, double delta)
   for (std::size_t i = 0; i < sorted_.size(); ++i) {
     // The last whole GPU-second before sample i, kept inside the step that ends there.
     const double below = i > 0 ? sorted_[i - 1] : 0.0;
-    table_[i] = exact(std::max(below, sorted_[i] - 1));
+    table_[i] = form == Form::PAPER ? exact(std::max(below, sorted_[i] - 1)) : simulator_value(sorted_[i] - 1);
   }
 }
 
@@ -34,6 +34,31 @@ double GittinsIndex::exact(double a) const {
   const double finishing_service = prefix_[first_after] - prefix_[first_alive] - a * finishing;
   const double expected = (finishing_service + delta_ * static_cast<double>(n - first_after)) / alive;
   return (finishing / alive) / expected;
+}
+
+namespace {
+/// Python's round(x, digits) for the magnitudes involved (halves away from zero).
+double round_to(double x, int digits) {
+  const double scale = std::pow(10.0, digits);
+  return std::round(x * scale) / scale;
+}
+}  // namespace
+
+double GittinsIndex::simulator_value(double a) const {
+  const auto n = static_cast<std::ptrdiff_t>(sorted_.size());
+  if (a > sorted_.back() - 1) return 0;
+  const auto alive_from = std::upper_bound(sorted_.begin(), sorted_.end(), a) - sorted_.begin();
+  const double next = a + delta_;
+  const auto after = next > sorted_.back() - 1
+                         ? n - 1
+                         : std::upper_bound(sorted_.begin(), sorted_.end(), next) - sorted_.begin();
+  const double alive = static_cast<double>(n - alive_from);
+  const double p = round_to(static_cast<double>(after - alive_from) / alive, 5);
+  const double sum = prefix_[after] - prefix_[alive_from] + delta_ * static_cast<double>(n - after);
+  // Whole-number sizes and quantum make the simulator's division an integer one.
+  const bool whole = sum == std::floor(sum) && delta_ == std::floor(delta_);
+  const double e = whole ? std::floor(sum / alive) : round_to(sum / alive, 5);
+  return e > 0 ? round_to(p * 1e6 / e, 4) : 0.0;
 }
 
 double GittinsIndex::at(double service) const {

@@ -10,8 +10,15 @@
 // tabulated once per sample rather than evaluated at every a: between two consecutive samples
 // it is constant, with the value G takes at the last whole GPU-second before the upper sample
 // (samples are whole GPU-seconds). It is 0 once a job has attained the largest sample. This
-// step function, not G(a) itself, is what Tiresias ranks by; measured on its 60-job trace,
-// ranking by G(a) instead moves the average JCT by -12%.
+// step function, not G(a) itself, is what Tiresias ranks by; measured in its simulator on its
+// 60-job trace, ranking by G(a) instead moves the average JCT by -12%.
+//
+// The simulator's own table (Form::SIMULATOR) differs from the paper's formula in its details:
+// the denominator sums the full sizes S of the samples that end within the quantum, not S - a;
+// the expected cost is floored to whole GPU-seconds (Python 2 integer division) and P rounded
+// to 5 decimals; the step below the largest sample gets 0 (a quantum reaching past the largest
+// sample counts that sample as not ending); the index is scaled by 1e6 and rounded to 4
+// decimals. Only the order of the values matters.
 #pragma once
 
 #include <string>
@@ -22,13 +29,17 @@ namespace dlsched {
 
 class GittinsIndex {
  public:
+  enum class Form { PAPER, SIMULATOR };
+
   /// Tabulates the index over `samples` (positive, any order) with quantum `delta`.
-  GittinsIndex(std::vector<double> samples, double delta);
+  GittinsIndex(std::vector<double> samples, double delta, Form form = Form::PAPER);
 
   /// The index of a job that has attained `service` GPU-seconds (the step function above).
   double at(double service) const;
-  /// G(a) itself, evaluated on the samples.
+  /// G(a) itself, evaluated on the samples (the paper's form).
   double exact(double a) const;
+  /// The simulator's value at attained service a (whole GPU-seconds), 1e6 x its G.
+  double simulator_value(double a) const;
   std::size_t samples() const { return sorted_.size(); }
 
  private:

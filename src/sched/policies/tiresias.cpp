@@ -28,13 +28,15 @@
 // Under --mechanism tiresias (rounds of a second, no preemption cost) both policies decide
 // only at the simulator's events and keep their last decision in between: arrivals,
 // completions, and the queue jumps it schedules for running jobs (see remember()). A job
-// moves down at most one queue per event, as there.
+// moves down at most one queue per event, as there, and tiresias-gittins ranks by the
+// simulator's own index table.
 //
 // Where this differs from the paper and the authors' simulator:
 // - Under other mechanisms, demotion and promotion are checked when the core asks (every
 //   round, arrival, completion), not at the exact instant a job crosses a threshold.
-// - The index's denominator is the paper's E[min(S - a, delta) | S > a]; the simulator sums
-//   the full sizes S of the samples that finish within the quantum (docs/policies.md).
+// - Under other mechanisms the index is the paper's formula over the prior; under --mechanism
+//   tiresias it is the simulator's table, whose denominator sums the full sizes S of the
+//   samples that finish within the quantum rather than S - a (gittins_index.h).
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -90,9 +92,8 @@ class TiresiasPolicy : public Policy {
     if (gittins_) {
       const std::string prior = p.get_string(
           "prior", "", "Gittins: CSV of past job sizes, GPU-s, in a 'duration' column (default: Tiresias' YARN sample)");
-      index_.emplace(prior.empty() ? parse_service_samples(tiresias_yarn_prior_csv(), "tiresias-yarn-gput1000.csv")
-                                   : load_service_samples(prior),
-                     delta_);
+      prior_ = prior.empty() ? parse_service_samples(tiresias_yarn_prior_csv(), "tiresias-yarn-gput1000.csv")
+                             : load_service_samples(prior);
     }
   }
   std::string_view name() const override { return gittins_ ? "tiresias-gittins" : "tiresias-las"; }
@@ -103,6 +104,9 @@ class TiresiasPolicy : public Policy {
     // between them it keeps its last decision, with the Gittins ranks of that moment.
     const bool at_events = in.mechanism == "tiresias";
     if (at_events && !is_event(in)) return last_;
+    // The simulator's own index table there, the paper's formula otherwise (gittins_index.h).
+    if (gittins_ && !index_)
+      index_.emplace(prior_, delta_, at_events ? GittinsIndex::Form::SIMULATOR : GittinsIndex::Form::PAPER);
 
     for (const JobView& j : in.jobs) {
       if (j.id >= jobs_.size()) jobs_.resize(j.id + 1);
@@ -278,7 +282,8 @@ class TiresiasPolicy : public Policy {
   double delta_;
   std::vector<double> limits_;  // limits_[i]: service at which a job leaves queue i
   std::vector<Track> jobs_;     // by JobId
-  std::optional<GittinsIndex> index_;
+  std::vector<double> prior_;           // Gittins: past job sizes, GPU-seconds
+  std::optional<GittinsIndex> index_;  // built at the first call, once the mechanism is known
   std::vector<Key> keys_;       // reused buffer
   std::vector<bool> runs_;      // by position in keys_: runs after this pass
   // --mechanism tiresias: the last decision, the jobs it was made for, the next queue jump.
