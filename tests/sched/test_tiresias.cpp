@@ -54,17 +54,23 @@ TEST(TiresiasLas, PromotionCountsEveryWaitSinceTheJobEnteredTheTopQueue) {
   // 8, B3 at 10, B4 at 15. A runs 0-4 and drops to Q1; B1 runs 4-7, A 7-8, B2 8-11. At 10 A
   // has waited 3 + 2 = 5 s (4-7, 8-10) and run 5 s: promoted to the back of Q0, ahead of B3
   // arriving then. It runs 11-15 and drops again; B3 runs 15-18, B4 18-21. (Counting only the
-  // current wait, A would never be promoted: B3 would run 11-14 and B4 15-18.)
-  auto ex = tiny_experiment({{0, 1, 30}, {4, 1, 3}, {8, 1, 3}, {10, 1, 3}, {15, 1, 3}},
-                            {{1, 1, "g"}}, "tiresias-las", 1, 0);
-  ex->options.policy_params.set("queues=2");
-  ex->options.policy_params.set("thresholds=4");
-  ex->options.policy_params.set("starve_factor=1");
-  TinyRun run = run_tiny(*ex);
-  EXPECT_DOUBLE_EQ(run.job(2).finish, 11);
-  EXPECT_DOUBLE_EQ(run.job(3).first_start, 15);
-  EXPECT_DOUBLE_EQ(run.job(4).first_start, 18);
-  EXPECT_DOUBLE_EQ(run.job(4).finish, 21);
+  // current wait, A would never be promoted: B3 would run 11-14 and B4 15-18.) Under
+  // --mechanism tiresias the same happens at events: A's demotions are due at 4 and 15 (4 s
+  // after it entered Q0), its promotion at 10 (at 8 it had run 5 s and waited 3).
+  for (const char* mechanism : {"dlsched", "tiresias"}) {
+    SCOPED_TRACE(mechanism);
+    auto ex = tiny_experiment({{0, 1, 30}, {4, 1, 3}, {8, 1, 3}, {10, 1, 3}, {15, 1, 3}},
+                              {{1, 1, "g"}}, "tiresias-las", 1, 0);
+    ex->options.policy_params.set("queues=2");
+    ex->options.policy_params.set("thresholds=4");
+    ex->options.policy_params.set("starve_factor=1");
+    ex->scheduler.mechanism = mechanism;
+    TinyRun run = run_tiny(*ex);
+    EXPECT_DOUBLE_EQ(run.job(2).finish, 11);
+    EXPECT_DOUBLE_EQ(run.job(3).first_start, 15);
+    EXPECT_DOUBLE_EQ(run.job(4).first_start, 18);
+    EXPECT_DOUBLE_EQ(run.job(4).finish, 21);
+  }
 }
 
 TEST(TiresiasLas, WithoutPromotionTheDemotedJobWaitsForTheQueueAbove) {
