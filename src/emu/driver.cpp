@@ -304,10 +304,7 @@ class Driver {
     }
   }
 
-  PlacementShape shape_of(const std::vector<GpuId>& gpus) const {
-    return PlacementShape{ex_.cluster.type_of(gpus.front()), static_cast<int>(gpus.size()),
-                          ex_.cluster.nodes_spanned(gpus)};
-  }
+  PlacementShape shape_of(const std::vector<GpuId>& gpus) const { return sched_.speed_shape(gpus); }
 
   void issue_lease(double now, JobId job, std::vector<GpuId> gpus, double resume_at,
                    double boundary) {

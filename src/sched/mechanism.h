@@ -27,6 +27,10 @@ struct Mechanism {
   /// Policies that compute an allocation (Gavel's LPs, fifo-perf): the least seconds between
   /// two solves; a solve happens only after the set of jobs changed. 0: every round it changed.
   double resolve_interval = 0;
+  /// Does a job spread over more nodes than it needs run slower (the communication model)?
+  /// Tiresias' simulator models no effect of placement on speed: a job runs at its trace speed
+  /// wherever its GPUs are.
+  bool placement_affects_speed = true;
 };
 
 /// The mechanism called `name`; an unknown name is an InputError that lists the valid ones.

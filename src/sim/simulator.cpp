@@ -167,10 +167,7 @@ class Simulation {
                                   static_cast<std::int32_t>(gpus.size())});
   }
 
-  PlacementShape shape(const std::vector<GpuId>& gpus) const {
-    return PlacementShape{ex_.cluster.type_of(gpus.front()), static_cast<int>(gpus.size()),
-                          ex_.cluster.nodes_spanned(gpus)};
-  }
+  PlacementShape shape(const std::vector<GpuId>& gpus) const { return sched_.speed_shape(gpus); }
 
   /// Iterations a job's lease at the boundary ends with, and when (whole_iterations): the
   /// worker's rule, after its first iteration or once the next would end further past the

@@ -22,6 +22,7 @@ struct Sample {
   std::string cluster;
   std::string throughputs;
   double round_length;
+  std::string mechanism = "dlsched";
 };
 
 void PrintTo(const Sample& s, std::ostream* os) { *os << s.name; }
@@ -40,6 +41,7 @@ std::unique_ptr<Experiment> load(const Sample& s, const std::string& policy) {
   o.models_path = source_path("jobs/models.toml");
   o.policy = policy;
   o.round_length = s.round_length;
+  o.mechanism = s.mechanism;
   return load_experiment(o);
 }
 
@@ -108,6 +110,20 @@ INSTANTIATE_TEST_SUITE_P(AllSamples, ResumeEveryPolicy,
                          [](const auto& info) {
                            std::string n = std::get<0>(info.param).name + "_" +
                                            std::get<1>(info.param);
+                           for (char& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
+
+// Under --mechanism tiresias the Tiresias policies keep their last decision between the
+// simulator's events: that memory must survive a checkpoint too.
+INSTANTIATE_TEST_SUITE_P(TiresiasMechanism, ResumeEveryPolicy,
+                         ::testing::Combine(::testing::Values(Sample{"tiresias_mechanism",
+                                                                     "tiresias-60_job.csv",
+                                                                     "2x4:v100", "", 1, "tiresias"}),
+                                            ::testing::Values("tiresias-las", "tiresias-gittins")),
+                         [](const auto& info) {
+                           std::string n = std::get<1>(info.param);
                            for (char& c : n)
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            return n;
