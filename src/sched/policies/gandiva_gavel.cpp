@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <numeric>
-#include <random>
 
 #include "sched/policies/gpu_plan.h"
 
@@ -133,12 +132,12 @@ void GandivaGavel::solve(const PolicyInput& in) {
     for (const JobView& j : in.jobs)
       if (!partner_.count(j.id)) alone.push_back(j.id);
     std::sort(alone.begin(), alone.end());
-    std::mt19937_64 rng(in.seed * 0xBF58476D1CE4E5B9ULL + solves_++);
+    if (!seeded_) rng_.seed_with(in.seed), seeded_ = true;
     const std::size_t draws = alone.size();
     for (std::size_t d = 0; d < draws && alone.size() > 1; ++d) {
-      const std::size_t i = rng() % alone.size();
-      std::size_t k = rng() % (alone.size() - 1);
-      if (k >= i) ++k;
+      const std::vector<std::size_t> two = rng_.sample_positions(alone.size(), 2);
+      const std::size_t i = two[0];
+      const std::size_t k = two[1];
       const JobId a = alone[i];
       const JobId b = alone[k];
       if (view(a)->requested_gpus != view(b)->requested_gpus) continue;
@@ -262,7 +261,8 @@ PolicyOutput GandivaGavel::schedule(const PolicyInput& in) {
 
 void GandivaGavel::save(PolicyStateWriter& w) const {
   w.put(last_now_).put(last_reset_).put(has_last_).put(ever_reset_).put(jobs_changed_);
-  w.put(solves_);
+  w.put(seeded_);
+  rng_.save(w);
   w.put(known_.size());
   for (JobId id : known_) w.put(static_cast<std::int64_t>(id));
   w.put(partner_.size());
@@ -285,7 +285,8 @@ void GandivaGavel::restore(PolicyStateReader& r) {
   has_last_ = r.get_bool();
   ever_reset_ = r.get_bool();
   jobs_changed_ = r.get_bool();
-  solves_ = static_cast<std::uint64_t>(r.get_int());
+  seeded_ = r.get_bool();
+  rng_.restore(r);
   known_.resize(r.get_count(kMaxJobs));
   for (JobId& id : known_) id = static_cast<JobId>(r.get_count(kMaxJobs));
   partner_.clear();

@@ -9,7 +9,8 @@
 //    X[j][t] = N_t / m / s_j of every type t (N_t GPUs, s_j its scale factor), scaled down so
 //    that its shares sum to at most 1; pairs get nothing;
 //  - otherwise jobs not yet in a pair are paired at random (--seed), two of the same scale
-//    factor at a time, with as many draws as there were such jobs; the ones left stay single;
+//    factor at a time (random.sample of two, drawn as Python draws it for the same --seed),
+//    with as many draws as there were such jobs; the ones left stay single;
 //    and each of the m combinations gets the share above;
 //  - a pair is split when one of its jobs finishes, or when its normalised packed throughput,
 //    summed over every type (sum of packed rate / rate alone of both jobs), falls below 1;
@@ -30,6 +31,7 @@
 #include <vector>
 
 #include "sched/policies/gavel_rounds.h"
+#include "sched/policies/python_random.h"
 #include "sched/policy.h"
 #include "sched/policy_state.h"
 
@@ -76,7 +78,9 @@ class GandivaGavel {
   bool has_last_ = false;
   bool ever_reset_ = false;
   bool jobs_changed_ = false;
-  std::uint64_t solves_ = 0;  // for the pairing's random stream
+  // The pairing's draws: Gavel's Gandiva draws from its own Python random.Random(seed).
+  PythonRandom rng_;
+  bool seeded_ = false;
   TypeThroughputs thr_;
   std::vector<int> view_of_;  // scratch: JobId -> view index, -1 absent
   const PolicyInput* in_ = nullptr;
