@@ -17,7 +17,7 @@
 // first; the others follow in arrival order. preemptive (default 0).
 //
 // Under --mechanism gavel, "allox" runs as Gavel's simulator runs its AlloX: a job matched to
-// a GPU type waits for that type and keeps it to completion, unmatched jobs wait for a later
+// a GPU type holds X = 1 there to completion, jobs not first in a GPU's queue wait for a later
 // solve (or run on GPUs the matched jobs leave free), and X is re-solved only after arrivals
 // or completions, at most every resolve interval (gavel_allox_allocation.h, gavel_rounds.h).
 // The parameters above do not apply there.

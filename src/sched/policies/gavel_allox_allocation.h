@@ -1,7 +1,7 @@
 // The allocation of AlloX as Gavel's simulator runs it (its policies/allox.py, alpha = 1),
 // for `allox` under --mechanism gavel. At each solve:
 //  - a job that was given a GPU type at an earlier solve keeps it (X = 1 there) until it
-//    finishes: AlloX does not preempt, and a matched job waits for its type;
+//    finishes: AlloX does not take a matched job off its type;
 //  - the other jobs, oldest first, are matched to the GPUs no kept job holds, one column per
 //    (GPU, position k from the end of that GPU's queue), at cost k x remaining time on the
 //    GPU's type (the time the job adds to its own and the k - 1 later completions); a job that
@@ -12,8 +12,8 @@
 // Gavel's AlloX accepts only 1-GPU jobs. Here a job of s GPUs is matched like one (it occupies
 // one column), and a kept job takes s GPUs of its type out of the matching; the round
 // mechanism then runs only the jobs that fit.
-// The round mechanism (gavel_rounds.h) runs the jobs X places and, on the GPUs they leave
-// free, the others in order of priority (0), deficit and arrival.
+// The round mechanism (gavel_rounds.h) runs the jobs X places on their types and, on the GPUs
+// they leave free, the others at priority 0 (by deficit, then arrival), fastest type first.
 #pragma once
 
 #include <vector>
