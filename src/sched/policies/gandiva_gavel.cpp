@@ -295,7 +295,7 @@ void GandivaGavel::restore(PolicyStateReader& r) {
     partner_[a] = static_cast<long>(r.get_int());
   }
   combos_.clear();
-  for (std::size_t n = r.get_count(kMaxJobs * kMaxJobs); n > 0; --n) {
+  for (std::size_t n = r.get_count(kMaxJobs); n > 0; --n) {
     const auto a = static_cast<JobId>(r.get_count(kMaxJobs));
     const long b = static_cast<long>(r.get_int());
     Combo& c = combos_[Key{a, b}];
