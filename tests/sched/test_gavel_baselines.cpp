@@ -3,10 +3,13 @@
 // Python-compatible random numbers that make Gandiva's pairs those of the reference's seeds.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <set>
 #include <vector>
 
 #include "sched/policies/python_random.h"
+#include "support/run_checks.h"
 #include "support/tiny_experiment.h"
 
 namespace dlsched::test {
@@ -39,10 +42,14 @@ void use_models(Experiment& ex, const std::vector<std::string>& models, Throughp
   ex.throughput->prepare(ex.trace.jobs, ex.trace.path);
 }
 
-/// 1 it/s alone on "g" for every model; every pair packs at `packed` it/s each.
+/// 1 it/s alone on "g" for every model on 1 or 2 GPUs; every pair packs at `packed` it/s each
+/// on 1 GPU (no entry for 2).
 ThroughputTable packing_table(const std::vector<std::string>& models, double packed) {
   ThroughputTable t;
-  for (const std::string& m : models) t.set(m, "g", 1, true, 1.0);
+  for (const std::string& m : models) {
+    t.set(m, "g", 1, true, 1.0);
+    t.set(m, "g", 2, true, 1.0);
+  }
   for (const std::string& a : models)
     for (const std::string& b : models)
       if (a != b) t.set_colocated(a, b, "g", 1, packed);
@@ -141,6 +148,42 @@ TEST(GavelGandiva, SeedChoosesThePairsAndTheSameSeedRepeatsTheRun) {
     seen.insert(first);
   }
   EXPECT_GE(seen.size(), 2u);
+}
+
+/// Ten jobs of 1-2 GPUs arriving over 20 s, 1-30 s long, in arrival order.
+std::vector<TinyJob> random_jobs(std::mt19937& rng) {
+  std::uniform_int_distribution<int> gpus(1, 2), submit(0, 20), seconds(1, 30);
+  std::vector<TinyJob> jobs;
+  for (int j = 0; j < 10; ++j)
+    jobs.push_back({static_cast<double>(submit(rng)), gpus(rng), static_cast<double>(seconds(rng))});
+  std::sort(jobs.begin(), jobs.end(),
+            [](const TinyJob& a, const TinyJob& b) { return a.submit < b.submit; });
+  return jobs;
+}
+
+// Random traces under Gavel's rules (3 s rounds, re-solves at most every 5 s): every job
+// finishes with all its work, no GPU serves two jobs unless they are a pair with a
+// co-location entry (1-GPU pairs only: 2-GPU pairs form but can never run), and no job
+// starts before it arrives (checked from the rows, and by the core after every decision).
+TEST(GavelBaselines, RandomTracesKeepTheInvariants) {
+  std::mt19937 rng(13);
+  const std::vector<std::string> models{"a", "b", "c", "d", "a", "b", "c", "d", "a", "b"};
+  for (int trial = 0; trial < 8; ++trial) {
+    const std::vector<TinyJob> jobs = random_jobs(rng);
+    auto allox = tiny_experiment(jobs, {{2, 2, "g"}, {1, 4, "slow"}}, "allox", 3);
+    as_gavel(*allox, 5);
+    const TinyRun a = run_tiny(*allox);
+    EXPECT_EQ(a.summary.finished, jobs.size()) << "allox, trial " << trial;
+    expect_run_invariants(*allox, a.rows);
+
+    auto gandiva = tiny_experiment(jobs, {{1, 3, "g"}}, "gandiva", 3);
+    as_gavel(*gandiva, 5);
+    gandiva->scheduler.seed = static_cast<std::uint64_t>(trial);
+    use_models(*gandiva, models, packing_table({"a", "b", "c", "d"}, 0.6));
+    const TinyRun g = run_tiny(*gandiva);
+    EXPECT_EQ(g.summary.finished, jobs.size()) << "gandiva, trial " << trial;
+    expect_run_invariants(*gandiva, g.rows);
+  }
 }
 
 // CPython 3: random.Random(0).getrandbits(32) three times, random.Random(1) twice, and
