@@ -126,6 +126,18 @@ TEST(GavelGandiva, OversubscribedJobsRunAsAPairWhoseLeaseEndsTogether) {
   EXPECT_NEAR(alone.job(1).jct, 6, 1e-9);
 }
 
+// Two "g" GPUs, 10 s rounds, re-solves at most every 100 s. j0 (30 s) alone at the first
+// solve gets X = 1; j1 (5 s) arrives at 1. At the rounds at 10 and 20 no re-solve is due, and
+// j1, in no allocation yet, takes the idle GPU in Gavel's queue walk but is given no worker:
+// the GPU idles. j0 finishes at 30, the cluster is empty, X is re-solved, j1 runs 30..35.
+TEST(GavelGandiva, AJobThatArrivedAfterTheSolveWaitsForTheNextOneBesideAnIdleGpu) {
+  auto ex = tiny_experiment({{0, 1, 30}, {1, 1, 5}}, {{1, 2, "g"}}, "gandiva", 10);
+  as_gavel(*ex, 100);
+  const TinyRun run = run_tiny(*ex);
+  EXPECT_NEAR(run.job(0).jct, 30, 1e-9);
+  EXPECT_NEAR(run.job(1).jct, 34, 1e-9);
+}
+
 // Four jobs of different lengths on one GPU: which pairs form is random. The same --seed gives
 // the same run; over ten seeds at least two different pairings show up.
 TEST(GavelGandiva, SeedChoosesThePairsAndTheSameSeedRepeatsTheRun) {
@@ -155,7 +167,8 @@ std::vector<TinyJob> random_jobs(std::mt19937& rng) {
   std::uniform_int_distribution<int> gpus(1, 2), submit(0, 20), seconds(1, 30);
   std::vector<TinyJob> jobs;
   for (int j = 0; j < 10; ++j)
-    jobs.push_back({static_cast<double>(submit(rng)), gpus(rng), static_cast<double>(seconds(rng))});
+    jobs.push_back(
+        {static_cast<double>(submit(rng)), gpus(rng), static_cast<double>(seconds(rng))});
   std::sort(jobs.begin(), jobs.end(),
             [](const TinyJob& a, const TinyJob& b) { return a.submit < b.submit; });
   return jobs;

@@ -168,6 +168,11 @@ void GandivaGavel::solve(const PolicyInput& in) {
     if (sum > 1)
       for (double& v : c.x) v /= sum;
   }
+  // Every job present at the solve is in the allocation, with a zero share if it is paired.
+  for (const JobView& j : in.jobs) {
+    Combo& c = combo(Key{j.id, -1}, types);
+    if (c.x.empty()) c.x.assign(types, 0);
+  }
 }
 
 std::vector<int> GandivaGavel::type_order(const PolicyInput& in) {
@@ -249,6 +254,9 @@ PolicyOutput GandivaGavel::schedule(const PolicyInput& in) {
       if (a.requested_gpus > free) continue;
       free -= a.requested_gpus;
       placed[a.id] = 1;
+      // Gavel's quirk: a job that arrived after the last solve takes its GPUs in the queue
+      // walk, but only jobs in the allocation are given workers, so those GPUs idle.
+      if (!b && combos_.at(e.key).x.empty()) continue;
       out.ranked.push_back(Request{a.id, a.requested_gpus, type});
       if (b) {
         placed[b->id] = 1;

@@ -21,8 +21,8 @@
 // fastest type first, entries are sorted by X / time run, then deficit, then X, then the
 // order in which Gavel creates them (job k, then its pairs with the earlier jobs); an entry
 // whose jobs are already placed, or that has no throughput on the type, is skipped.
-// Pairs that were never given X nor ran have priority, deficit and X 0; they are formed on the
-// fly when GPUs are left over.
+// A job that arrived after the last solve is in no allocation: Gavel's queue walk counts its
+// GPUs as taken but gives it no worker, so they idle until a solve includes it.
 #pragma once
 
 #include <cstdint>

@@ -69,8 +69,11 @@ std::vector<double> GavelAlloxAllocation::assign(const PolicyInput& in, int type
       const int k = col[i] / n;
       if (k > first_pos[g]) first_pos[g] = k, first[g] = i;
     }
-    for (int g = 0; g < n; ++g)
-      if (first[g] >= 0) type_of_[in.jobs[unplaced[static_cast<std::size_t>(first[g])]].id] = gpu_type[g];
+    for (int g = 0; g < n; ++g) {
+      if (first[g] < 0) continue;
+      const JobView& j = in.jobs[unplaced[static_cast<std::size_t>(first[g])]];
+      type_of_[j.id] = gpu_type[g];
+    }
   }
 
   std::vector<double> x(in.jobs.size() * n_types, 0.0);

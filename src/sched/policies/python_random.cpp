@@ -59,7 +59,8 @@ std::uint64_t PythonRandom::below(std::uint64_t n) {
 std::vector<std::size_t> PythonRandom::sample_positions(std::size_t n, std::size_t k) {
   std::vector<std::size_t> out;
   std::size_t setsize = 21;
-  if (k > 5) setsize += static_cast<std::size_t>(std::pow(4, std::ceil(std::log(k * 3.0) / std::log(4.0))));
+  if (k > 5)
+    setsize += static_cast<std::size_t>(std::pow(4, std::ceil(std::log(k * 3.0) / std::log(4.0))));
   if (n <= setsize) {
     // A pool: each pick is replaced by the pool's last live entry.
     std::vector<std::size_t> pool(n);
