@@ -126,6 +126,18 @@ TEST(GavelGandiva, OversubscribedJobsRunAsAPairWhoseLeaseEndsTogether) {
   EXPECT_NEAR(alone.job(1).jct, 6, 1e-9);
 }
 
+// The same oversubscription where the driver packs nothing (emulate): no pairs, each of the two
+// jobs (3 s and 4 s) gets X = 1/2 of the GPU, and 2 s rounds alternate them, ties to the earlier
+// job: j0 0-2, j1 2-4, j0 4-5 (done; the round ends with its lease), then j1 alone 5-7.
+TEST(GavelGandiva, WithoutPackingOversubscribedJobsOnlyTimeShare) {
+  auto ex = tiny_experiment({{0, 1, 3}, {0, 1, 4}}, {{1, 1, "g"}}, "gandiva", 2);
+  as_gavel(*ex, 0);
+  ex->scheduler.packing = false;
+  const TinyRun run = run_tiny(*ex);
+  EXPECT_NEAR(run.job(0).jct, 5, 1e-9);
+  EXPECT_NEAR(run.job(1).jct, 7, 1e-9);
+}
+
 // Two "g" GPUs, 10 s rounds, re-solves at most every 100 s. j0 (30 s) alone at the first
 // solve gets X = 1; j1 (5 s) arrives at 1. At the rounds at 10 and 20 no re-solve is due, and
 // j1, in no allocation yet, takes the idle GPU in Gavel's queue walk but is given no worker:

@@ -112,7 +112,7 @@ class AlloxPolicy : public Policy {
     return plan_.take_output();
   }
 
- std::string save_state() const override {
+  std::string save_state() const override {
     if (!used_gavel_) return {};
     PolicyStateWriter w;
     gavel_rounds_.save(w);

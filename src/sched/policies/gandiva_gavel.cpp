@@ -125,7 +125,8 @@ void GandivaGavel::solve(const PolicyInput& in) {
   for (int t = 0; t < types; ++t) available += in.cluster->num_gpus_of_type(t);
 
   std::vector<Key> scheduled;  // the combinations X shares the cluster among
-  if (requested <= available) {
+  // Where the driver runs no packed jobs (emulate, --whole-iterations), jobs only time-share.
+  if (requested <= available || !in.packing_allowed) {
     for (const JobView& j : in.jobs) scheduled.push_back(Key{j.id, -1});
   } else {
     std::vector<JobId> alone;  // by id, as Gavel sorts its job ids

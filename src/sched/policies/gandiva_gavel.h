@@ -15,6 +15,8 @@
 //  - a pair is split when one of its jobs finishes, or when its normalised packed throughput,
 //    summed over every type (sum of packed rate / rate alone of both jobs), falls below 1;
 //    pairs persist across solves, including those in which packing is not used.
+// Where the driver packs no jobs (emulate, simulate --whole-iterations), nobody is paired and
+// every job gets the equal share as if the cluster were not oversubscribed.
 // Rounds as Gavel's mechanism (gavel_rounds.h describes them for single jobs), with
 // combinations as the entries: every combination keeps the seconds it ran per type since the
 // last reset (half a round after each reset) and a deficit per type; in each type's queue,
