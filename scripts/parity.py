@@ -71,9 +71,6 @@ FINDINGS = {
         "+30% on the short-job trace, exact on the medium one; cause not isolated",
     ("gavel", "gavel-small_test.trace", "fifo"): "as fifo_perf on this trace",
     ("gavel", "gavel-medium_test.trace", "fifo"): "above the seeds' range; cause not isolated",
-    ("gavel", "gavel-medium_test.trace", "allox"): "AlloX's wait for the matched type: " + NOT_BUILT,
-    ("gavel", "gavel-small_test.trace", "gandiva"): "Gavel's Gandiva policy: " + NOT_BUILT,
-    ("gavel", "gavel-medium_test.trace", "gandiva"): "Gavel's Gandiva policy: " + NOT_BUILT,
     ("gavel", "gavel-small_test.trace", "max_min_fairness_packed"): "gavel-maxmin-packed: " + NOT_BUILT,
     ("gavel", "gavel-medium_test.trace", "max_min_fairness_packed"): "gavel-maxmin-packed: " + NOT_BUILT,
     ("tiresias", "tiresias-60_job.csv", "gittins"):

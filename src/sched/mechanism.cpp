@@ -31,6 +31,7 @@ const std::vector<Mechanism>& mechanisms() {
     gavel.refill_between_rounds = false;
     gavel.round_ends_with_last_lease = true;
     gavel.resolve_interval = 1920;
+    gavel.packed_pairs_end_together = true;
     m.push_back(gavel);
 
     // Tiresias' simulator (simulator/run_sim.py): decisions at every arrival, completion and

@@ -25,6 +25,8 @@ struct SchedulerConfig {
   std::string mechanism = "dlsched";
   bool refill_between_rounds = true;       ///< decide on arrivals and completions between rounds
   bool round_ends_with_last_lease = false; ///< simulate: a round ends when its last lease does
+  /// simulate: a packed job whose work is done finishes only when its partner's lease ends
+  bool packed_pairs_end_together = false;
   double resolve_interval = 0;             ///< least seconds between allocation solves (policies)
   bool placement_affects_speed = true;     ///< false: a job runs as fast on any nodes (tiresias)
   std::uint64_t seed = 1;                  ///< seed of the policies' random choices

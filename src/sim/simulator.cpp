@@ -86,6 +86,11 @@ class Simulation {
         const Completion c = completions_.top();
         completions_.pop();
         if (c.segment != segment_[c.job]) continue;
+        const double hold = pair_lease_end(c.job, now, next_tick);
+        if (hold > now) {
+          completions_.push(Completion{hold, c.job, c.segment});
+          continue;
+        }
         finish(now, c.job);
       }
       while (next_arrival < n && jobs_[next_arrival].submit_time <= now) {
@@ -201,6 +206,19 @@ class Simulation {
     // A finish that rounds to `now` is already due: its completion event ends it, and the
     // round must still move time forward.
     return last > now ? std::min(last, full) : full;
+  }
+
+  /// Where packed pairs end together (Gavel's simulator): a packed job whose work is done at
+  /// `now` finishes when its partner's lease ends, at the partner's own finish or at the end
+  /// of the round, whichever is first; until then both keep the GPUs and the packed rates.
+  /// Returns `now` where the job finishes at once.
+  double pair_lease_end(JobId job, double now, double round_end) const {
+    if (!ex_.scheduler.packed_pairs_end_together) return now;
+    const long partner = sched_.state(job).packed_with;
+    if (partner < 0) return now;
+    const auto p = static_cast<JobId>(partner);
+    if (sched_.state(p).status != JobState::Status::RUNNING) return now;
+    return std::min(finish_time(p, now, sched_.iterations_done(p, now)), round_end);
   }
 
   /// When a running job that has done `iters` iterations at `from` finishes, at its rate and

@@ -128,6 +128,17 @@ INSTANTIATE_TEST_SUITE_P(TiresiasMechanism, ResumeEveryPolicy,
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            return n;
                          });
+// Policies that run differently under --mechanism gavel (Gavel's AlloX and Gandiva baseline)
+// remember other things there.
+INSTANTIATE_TEST_SUITE_P(GavelMechanism, ResumeEveryPolicy,
+                         ::testing::Combine(::testing::Values(Sample{
+                                                "gavel_small_gavel_mechanism",
+                                                "gavel-small_test.trace",
+                                                "1x4:v100,1x4:p100,1x4:k80",
+                                                trace_path("gavel-simulation_throughputs.json"),
+                                                360, "gavel"}),
+                                            ::testing::Values("allox", "gandiva")),
+                         [](const auto& info) { return std::string(std::get<1>(info.param)); });
 
 class ForgetPolicyState
     : public ::testing::TestWithParam<std::tuple<std::size_t, std::string, std::string>> {};
