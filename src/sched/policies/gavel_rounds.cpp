@@ -134,11 +134,13 @@ PolicyOutput GavelRounds::schedule(const PolicyInput& in, const Throughputs& thr
   {
     // Gavel's simulator also re-solves at once when a round would start with nothing
     // running (it forgets the last reset then), so an idle cluster never waits for the
-    // interval.
+    // interval. It marks "no reset yet" with a last reset at t = 0, so a reset at t = 0
+    // (jobs that arrive at 0) does not count either: the next change re-solves at once
+    // (scheduler.py, _update_priorities).
     const bool idle = std::none_of(in.jobs.begin(), in.jobs.end(),
                                    [](const JobView& j) { return j.running; });
-    const bool interval_passed =
-        !ever_reset_ || idle || in.now - last_reset_ >= in.resolve_interval;
+    const bool interval_passed = !ever_reset_ || last_reset_ == 0 || idle ||
+                                 in.now - last_reset_ >= in.resolve_interval;
     if (jobs_changed_ && interval_passed) reset_and_solve(in, solve);
   }
   const std::vector<int> order = type_order(in, throughputs);
