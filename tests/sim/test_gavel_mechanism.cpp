@@ -44,5 +44,38 @@ TEST(GavelMechanism, RoundsLastAtMostOneRoundLength) {
   EXPECT_NEAR(run.rows.rounds[2].time, 6, 1e-9);
 }
 
+void as_gavel_with_resolves(Experiment& ex) {
+  as_gavel(ex);
+  ex.scheduler.mechanism = "gavel";
+  ex.scheduler.resolve_interval = 1920;
+}
+
+// fifo-perf, one "g" GPU and one "slow" (2 s per iteration), 10 s rounds, re-solves at least
+// 1920 s apart. j0 (30 s), j1 (2 s) and j2 (10 s) arrive together. The first solve places j0
+// on g and j1 on slow (4 s there); j2 finds no room. The first round ends with j0's lease at
+// the arrival time + 10, after j1 finished: the set of jobs changed.
+TEST(GavelMechanism, AResetAtTimeZeroDoesNotCountAsOne) {
+  // Arrivals at 0: Gavel's simulator takes a last reset at t = 0 for "never reset", so the
+  // change at 10 re-solves at once: j2 goes to the free slow GPU and runs 10..30 there.
+  auto at_zero = tiny_experiment({{0, 1, 30}, {0, 1, 2}, {0, 1, 10}},
+                                 {{1, 1, "g"}, {1, 1, "slow"}}, "fifo-perf", 10, 0);
+  as_gavel_with_resolves(*at_zero);
+  const TinyRun zero = run_tiny(*at_zero);
+  EXPECT_NEAR(zero.job(1).jct, 4, 1e-9);
+  EXPECT_NEAR(zero.job(0).jct, 30, 1e-9);
+  EXPECT_NEAR(zero.job(2).jct, 30, 1e-9);
+
+  // The same jobs arriving at 1: the reset at 1 counts, the change at 11 waits for the
+  // interval, and j2 starts only when the cluster runs empty (j0 done at 31; an idle
+  // cluster re-solves at once), on g: 31..41.
+  auto at_one = tiny_experiment({{1, 1, 30}, {1, 1, 2}, {1, 1, 10}},
+                                {{1, 1, "g"}, {1, 1, "slow"}}, "fifo-perf", 10, 0);
+  as_gavel_with_resolves(*at_one);
+  const TinyRun one = run_tiny(*at_one);
+  EXPECT_NEAR(one.job(1).jct, 4, 1e-9);
+  EXPECT_NEAR(one.job(0).jct, 30, 1e-9);
+  EXPECT_NEAR(one.job(2).jct, 40, 1e-9);
+}
+
 }  // namespace
 }  // namespace dlsched::test
