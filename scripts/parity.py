@@ -67,10 +67,6 @@ FINDINGS = {
         "avg JCT within the seeds, makespan +22%; cause not isolated",
     ("gavel", "gavel-small_test.trace", "max_sum_throughput_perf"):
         "many optimal X on this trace; our vertex is not the reference's interior point",
-    ("gavel", "gavel-small_test.trace", "fifo_perf"):
-        "+30% on the short-job trace, exact on the medium one; cause not isolated",
-    ("gavel", "gavel-small_test.trace", "fifo"): "as fifo_perf on this trace",
-    ("gavel", "gavel-medium_test.trace", "fifo"): "above the seeds' range; cause not isolated",
     ("gavel", "gavel-medium_test.trace", "allox"): "AlloX's wait for the matched type: " + NOT_BUILT,
     ("gavel", "gavel-small_test.trace", "gandiva"): "Gavel's Gandiva policy: " + NOT_BUILT,
     ("gavel", "gavel-medium_test.trace", "gandiva"): "Gavel's Gandiva policy: " + NOT_BUILT,
