@@ -63,8 +63,6 @@ NOT_BUILT = "not reproduced yet: see docs/parity.md"
 FINDINGS = {
     ("gavel", "gavel-small_test.trace", "max_min_fairness"):
         "agnostic max-min ends earlier on the short-job trace; cause not isolated",
-    ("gavel", "gavel-medium_test.trace", "max_min_fairness"):
-        "avg JCT within the seeds, makespan +22%; cause not isolated",
     ("gavel", "gavel-small_test.trace", "max_sum_throughput_perf"):
         "many optimal X on this trace; our vertex is not the reference's interior point",
     ("gavel", "gavel-medium_test.trace", "allox"): "AlloX's wait for the matched type: " + NOT_BUILT,
