@@ -62,7 +62,8 @@ SETUP = {
 NOT_BUILT = "not reproduced yet: see docs/parity.md"
 FINDINGS = {
     ("gavel", "gavel-small_test.trace", "max_min_fairness"):
-        "agnostic max-min ends earlier on the short-job trace; cause not isolated",
+        "equal jobs tie in the rounds' priorities; the reference breaks the ties by its "
+        "solver's last bits (see docs/parity.md)",
     ("gavel", "gavel-small_test.trace", "max_sum_throughput_perf"):
         "many optimal X on this trace; our vertex is not the reference's interior point",
     ("gavel", "gavel-medium_test.trace", "allox"): "AlloX's wait for the matched type: " + NOT_BUILT,

@@ -161,27 +161,30 @@ PolicyOutput GavelRounds::schedule(const PolicyInput& in, const Throughputs& thr
     type_rng_.seed_with(in.seed + 5);
     rng_seeded_ = true;
   }
+  // Gavel's simulator (scheduler.py, simulate()) forgets its last reset when the previous
+  // decision dispatched nothing and no job was left to arrive when this one began; it marks
+  // "no reset yet" with a last reset at t = 0, so a reset at t = 0 (jobs that arrive at 0)
+  // does not count either (_update_priorities): the next change re-solves at once.
+  bool forget = placed_nothing_ && !arrivals_were_pending_;
   for (;;) {
-    // Gavel's simulator (scheduler.py, simulate()) forgets its last reset when the previous
-    // decision dispatched nothing and every job has arrived; it marks "no reset yet" with a
-    // last reset at t = 0, so a reset at t = 0 (jobs that arrive at 0) does not count either
-    // (_update_priorities): the next change re-solves at once.
-    const bool forget = placed_nothing_ && !in.arrivals_pending;
     if (forget) last_reset_ = 0;
     const bool interval_passed = last_reset_ == 0 || in.now - last_reset_ >= in.resolve_interval;
     if (jobs_changed_ && interval_passed) reset_and_solve(in, solve);
     plan(in, throughputs, type_order(in, throughputs));
     PolicyOutput out = plan_.take_output();
     placed_nothing_ = out.ranked.empty() && in.round_boundary;
-    // A decision that placed nothing is taken again at once (Gavel's loop comes back at the
-    // same time, forgets its last reset and shuffles the types anew); once is enough.
+    arrivals_were_pending_ = in.arrivals_pending;
+    // A decision that placed nothing once every job has arrived is taken again at once:
+    // Gavel's loop comes back at the same time, forgets its last reset and shuffles the
+    // types anew. Once is enough (nothing changes after that).
     if (!placed_nothing_ || forget || in.arrivals_pending || in.jobs.empty()) return out;
+    forget = true;
   }
 }
 
 void GavelRounds::save(PolicyStateWriter& w) const {
   w.put(last_now_).put(last_reset_).put(has_last_).put(placed_nothing_).put(jobs_changed_);
-  w.put(rng_seeded_);
+  w.put(arrivals_were_pending_).put(rng_seeded_);
   type_rng_.save(w);
   w.put(type_time_.size());
   for (double v : type_time_) w.put(v);
@@ -205,6 +208,7 @@ void GavelRounds::restore(PolicyStateReader& r) {
   has_last_ = r.get_bool();
   placed_nothing_ = r.get_bool();
   jobs_changed_ = r.get_bool();
+  arrivals_were_pending_ = r.get_bool();
   rng_seeded_ = r.get_bool();
   type_rng_.restore(r);
   type_time_.resize(r.get_count(kMaxTypes));

@@ -6,9 +6,9 @@
 //    at half a round; every type keeps the time it has handed out in all;
 //  - X is re-solved only after a job arrived or finished, and then at most once every
 //    resolve interval; each re-solve resets the times and adds to every job's deficit the
-//    time X promised it minus the time it got. A last reset at t = 0 counts as none, and
-//    after a decision that placed nothing, once every job has arrived, the last reset is
-//    forgotten and the decision is taken again at once (Gavel's simulate() loop);
+//    time X promised it minus the time it got. A last reset at t = 0 counts as none; after
+//    a decision that placed nothing, once every job has arrived, the last reset is forgotten
+//    and the decision is taken again at once (Gavel's simulate() loop);
 //  - the priority of job j on type t is X[j][t] / (j's share of t's time), X x 1e9 before it
 //    has any share, 0 where X or the throughput is 0 or j arrived after the last solve;
 //  - each type's queue is sorted by priority, then deficit, then X (ties: arrival order), the
@@ -97,6 +97,7 @@ class GavelRounds {
   double last_reset_ = 0;
   bool has_last_ = false;
   bool placed_nothing_ = false;    // the previous decision asked for no GPUs
+  bool arrivals_were_pending_ = true;  // jobs were still to arrive at the previous decision
   bool jobs_changed_ = false;      // since the last solve
   bool rng_seeded_ = false;
   PythonRandom type_rng_;          // the type shuffle's stream (Gavel: seed + 5)
