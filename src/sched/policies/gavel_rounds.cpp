@@ -43,6 +43,15 @@ void GavelRounds::account(const PolicyInput& in) {
   const int types = static_cast<int>(in.cluster->gpu_types().size());
   if (type_time_.size() != static_cast<std::size_t>(types)) type_time_.assign(types, 0);
   const double half_round = in.round_length / 2;
+  // Where decisions come only at round ends (--mechanism gavel), a round's time is counted
+  // as Gavel's simulator counts it: from the end of the last round that ran anything (0
+  // before the first), so a round that follows an idle wait for an arrival is credited with
+  // that wait too (scheduler.py, simulate(): current_round_start_time moves only when jobs
+  // were dispatched).
+  if (has_last_ && !placed_nothing_) {
+    busy_round_start_ = busy_round_end_;
+    busy_round_end_ = in.now;
+  }
   for (const JobView& j : in.jobs) {
     Track& t = track(j.id, types);
     if (!t.active) {
@@ -54,7 +63,8 @@ void GavelRounds::account(const PolicyInput& in) {
       jobs_changed_ = true;
     }
     if (j.running && has_last_) {
-      const double dt = in.now - std::max(last_now_, j.last_start);
+      const double dt = in.now - (in.decides_only_at_rounds ? busy_round_start_
+                                                            : std::max(last_now_, j.last_start));
       if (dt > 0) {
         t.time_on[j.current_type] += dt;
         type_time_[j.current_type] += dt;
@@ -149,6 +159,14 @@ void GavelRounds::plan(const PolicyInput& in, const Throughputs& throughputs,
       const JobView& j = in.jobs[e.view];
       if (throughputs(j)[type] <= 0) continue;
       if (options_.skip_zero_priority && e.priority <= 0) continue;
+      if (tracks_[j.id].x.empty()) {
+        // A job that arrived after the last solve keeps its place in the queue (priority 0,
+        // so last) and takes room there, but Gavel cannot run it without an allocation
+        // (scheduler.py, _schedule_jobs_on_workers: jobs not in the allocation get no
+        // workers): those GPUs idle this round.
+        plan_.hold(j, j.requested_gpus, type);
+        continue;
+      }
       plan_.add(j, j.requested_gpus, type);
     }
   }
@@ -184,6 +202,7 @@ PolicyOutput GavelRounds::schedule(const PolicyInput& in, const Throughputs& thr
 
 void GavelRounds::save(PolicyStateWriter& w) const {
   w.put(last_now_).put(last_reset_).put(has_last_).put(placed_nothing_).put(jobs_changed_);
+  w.put(busy_round_start_).put(busy_round_end_);
   w.put(arrivals_were_pending_).put(rng_seeded_);
   type_rng_.save(w);
   w.put(type_time_.size());
@@ -208,6 +227,8 @@ void GavelRounds::restore(PolicyStateReader& r) {
   has_last_ = r.get_bool();
   placed_nothing_ = r.get_bool();
   jobs_changed_ = r.get_bool();
+  busy_round_start_ = r.get_double();
+  busy_round_end_ = r.get_double();
   arrivals_were_pending_ = r.get_bool();
   rng_seeded_ = r.get_bool();
   type_rng_.restore(r);

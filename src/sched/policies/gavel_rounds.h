@@ -3,7 +3,9 @@
 // _schedule_jobs_on_workers_helper). It turns an allocation X (job x GPU type -> share of
 // time) into the jobs of one round:
 //  - every job keeps, per GPU type, the time it has run there since the last reset, started
-//    at half a round; every type keeps the time it has handed out in all;
+//    at half a round; every type keeps the time it has handed out in all (where decisions
+//    come only at round ends, a round counts from the end of the last round that ran
+//    anything, idle waits included, as Gavel's simulator counts it);
 //  - X is re-solved only after a job arrived or finished, and then at most once every
 //    resolve interval; each re-solve resets the times and adds to every job's deficit the
 //    time X promised it minus the time it got. A last reset at t = 0 counts as none; after
@@ -94,6 +96,8 @@ class GavelRounds {
   std::vector<double> type_time_;  // seconds handed out per type since the last reset
   std::vector<JobId> known_;       // the active jobs at the previous call
   double last_now_ = 0;
+  double busy_round_start_ = 0;  // Gavel's current round start: the previous busy round's end
+  double busy_round_end_ = 0;
   double last_reset_ = 0;
   bool has_last_ = false;
   bool placed_nothing_ = false;    // the previous decision asked for no GPUs
