@@ -140,5 +140,34 @@ TEST(GavelMechanism, AgnosticRoundsFollowGavelsTypeShuffle) {
   EXPECT_GT(finishes.size(), 1u) << "the seed must matter";
 }
 
+// gavel-maxmin, two "g" GPUs, 10 s rounds, re-solves at least 1920 s apart. j0 (30 s) arrives
+// at 1 and is solved for; j1 (10 s) arrives at 5. Until the next solve j1 has no allocation:
+// Gavel's rounds queue it but give it no workers, so the free GPU idles. At 31 j0 is done,
+// the decision places nothing, and (every job has arrived) Gavel forgets its last reset and
+// re-solves at once: j1 runs 31..41.
+TEST(GavelMechanism, AJobWithoutAnAllocationWaitsBesideAnIdleGpu) {
+  auto ex = tiny_experiment({{1, 1, 30}, {5, 1, 10}}, {{1, 2, "g"}}, "gavel-maxmin", 10, 0);
+  as_gavel_with_resolves(*ex);
+  const TinyRun run = run_tiny(*ex);
+  EXPECT_NEAR(run.job(0).jct, 30, 1e-9);
+  EXPECT_NEAR(run.job(1).jct, 36, 1e-9) << "run on the idle GPU at 11, it would be 16";
+}
+
+// gavel-maxmin, one "g" GPU, 10 s rounds. j0 (5 s) runs 0..5; the cluster idles until j1 and
+// j2 (30 s each) arrive at 100 and are solved for (X = 1/2 each; the reset at 0 counts as
+// none). j1 runs first (a tie, arrival order). Gavel counts that round from the end of the
+// last round that ran anything, 5, so j1 is credited 105 s, not 10: j2 (5 s + its rounds)
+// stays ahead until it finishes at 140, then j1 runs 140..160. Counting 10 s, they would
+// alternate: j1 done at 150, j2 at 160.
+TEST(GavelMechanism, ARoundAfterAnIdleWaitCountsTheWait) {
+  auto ex = tiny_experiment({{0, 1, 5}, {100, 1, 30}, {100, 1, 30}}, {{1, 1, "g"}},
+                            "gavel-maxmin", 10, 0);
+  as_gavel_with_resolves(*ex);
+  const TinyRun run = run_tiny(*ex);
+  EXPECT_NEAR(run.job(0).jct, 5, 1e-9);
+  EXPECT_NEAR(run.job(2).jct, 40, 1e-9);
+  EXPECT_NEAR(run.job(1).jct, 60, 1e-9);
+}
+
 }  // namespace
 }  // namespace dlsched::test
