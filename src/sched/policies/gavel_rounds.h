@@ -17,7 +17,8 @@
 //    queues are walked one type after the other (fastest type first, or, for
 //    heterogeneity-agnostic policies, that order shuffled each decision by Python's
 //    random.shuffle seeded with --seed + 5, as Gavel's simulator draws it), and each job is
-//    given the first type that still has room for its scale factor.
+//    given the first type that still has room for its scale factor; a job that arrived
+//    after the last solve takes that room but is not run (Gavel has no allocation for it).
 // The policies that produce X (gavel.cpp, fifo_perf.cpp) own one of these.
 #pragma once
 
