@@ -62,15 +62,10 @@ SETUP = {
 NOT_BUILT = "not reproduced yet: see docs/parity.md"
 FINDINGS = {
     ("gavel", "gavel-small_test.trace", "max_min_fairness"):
-        "agnostic max-min ends earlier on the short-job trace; cause not isolated",
-    ("gavel", "gavel-medium_test.trace", "max_min_fairness"):
-        "avg JCT within the seeds, makespan +22%; cause not isolated",
+        "equal jobs tie in the rounds' priorities; the reference breaks the ties by its "
+        "solver's last bits (see docs/parity.md)",
     ("gavel", "gavel-small_test.trace", "max_sum_throughput_perf"):
         "many optimal X on this trace; our vertex is not the reference's interior point",
-    ("gavel", "gavel-small_test.trace", "fifo_perf"):
-        "+30% on the short-job trace, exact on the medium one; cause not isolated",
-    ("gavel", "gavel-small_test.trace", "fifo"): "as fifo_perf on this trace",
-    ("gavel", "gavel-medium_test.trace", "fifo"): "above the seeds' range; cause not isolated",
     ("gavel", "gavel-small_test.trace", "max_min_fairness_packed"): "gavel-maxmin-packed: " + NOT_BUILT,
     ("gavel", "gavel-medium_test.trace", "max_min_fairness_packed"): "gavel-maxmin-packed: " + NOT_BUILT,
     ("tiresias", "tiresias-60_job.csv", "gittins"):

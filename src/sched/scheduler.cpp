@@ -341,6 +341,7 @@ std::vector<Decision> Scheduler::decide(double now) {
   in.resolve_interval = config_.resolve_interval;
   in.seed = config_.seed;
   in.decides_only_at_rounds = !config_.refill_between_rounds;
+  in.arrivals_pending = finished_ + active_.size() < jobs_.size();
   in.mechanism = config_.mechanism;
   ++decide_calls_;
   const PolicyOutput out = policy_.schedule(in);

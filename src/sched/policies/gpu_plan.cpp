@@ -47,6 +47,13 @@ bool GpuPlan::add(const JobView& job, int gpus, int type) {
   return true;
 }
 
+bool GpuPlan::hold(const JobView& job, int gpus, int type) {
+  if (named(job.id) || !fits(type, gpus)) return false;
+  free_[type] -= gpus;
+  name(job.id);
+  return true;
+}
+
 bool GpuPlan::add_any(const JobView& job, int gpus) {
   if (named(job.id) || gpus <= 0) return false;
   const int type = untyped_choice(job, gpus);

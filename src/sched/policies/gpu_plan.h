@@ -40,6 +40,9 @@ class GpuPlan {
 
   /// Appends a typed request if it fits and the job has none yet; returns whether it did.
   bool add(const JobView& job, int gpus, int type);
+  /// Takes room on a type for a job without asking the core for it (the GPUs stay idle in
+  /// this call) if it fits and the job has none yet; returns whether it did.
+  bool hold(const JobView& job, int gpus, int type);
   /// Appends an untyped request if the core will find room for it and the job has none yet;
   /// returns whether it did.
   bool add_any(const JobView& job, int gpus);
