@@ -54,9 +54,10 @@ using BackendFactory = std::function<std::unique_ptr<Backend>()>;
 
 /// Adds a backend; returns true so it can initialise a static. A duplicate name aborts.
 bool register_backend(const std::string& name, BackendFactory factory);
-/// Creates a backend by name; an unknown name is an InputError listing the known ones.
+/// Creates a backend by name, loading its module first where it is built as one (cuda); an
+/// unknown name, a missing module or one whose libraries are missing is an InputError.
 std::unique_ptr<Backend> make_backend(const std::string& name);
-/// Registered backend names, sorted.
+/// Backend names, sorted: those built in and those built as modules (loaded or not).
 std::vector<std::string> backend_names();
 
 }  // namespace dlsched::emu
