@@ -36,7 +36,9 @@ def module(name):
 
 def run(argv, env_extra=None):
     env = {k: v for k, v in os.environ.items() if k != "DLSCHED_MODULE_DIR"}
-    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    # Open MPI as root (containers, CI) and two ranks on any number of cores.
+    env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1", OMPI_MCA_mpi_yield_when_idle="1")
     env.update(env_extra or {})
     return subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
 
@@ -102,9 +104,8 @@ class WithoutModules(unittest.TestCase):
 @unittest.skipUnless(os.path.exists(module("dlsched_backend_cuda.so")),
                      "the cuda backend is not built")
 class CudaBackendModule(unittest.TestCase):
-    """`--backend cuda` where the module or the CUDA runtime is missing, on a single MPI rank
-    (the singleton start needs no mpiexec): the driver makes the backend before anything else,
-    so the error comes before the run needs its workers."""
+    """`--backend cuda` where the module or the CUDA runtime is missing, on two MPI ranks: the
+    driver makes the backend while it checks the inputs, before any worker uses it."""
 
     def setUp(self):
         self.dir = tempfile.mkdtemp()
@@ -116,8 +117,11 @@ class CudaBackendModule(unittest.TestCase):
         shutil.rmtree(self.dir)
 
     def emulate_cuda(self):
-        return run([self.exe, "emulate", "--trace", TINY, "--models", MODELS, "--cluster",
-                    "1x2:v100", "--backend", "cuda", "--quiet"])
+        mpiexec = shutil.which("mpiexec")
+        if not mpiexec:
+            self.skipTest("no mpiexec")
+        return run([mpiexec, "-n", "2", self.exe, "emulate", "--trace", TINY, "--models", MODELS,
+                    "--cluster", "1x2:v100", "--backend", "cuda", "--quiet"])
 
     def test_missing_module_is_named(self):
         r = self.emulate_cuda()
