@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Start-up cost of dlsched commands: median wall time and peak resident memory (the largest
-process of the command, from wait4) over several runs, for one or more dlsched executables side
+"""Start-up cost of dlsched commands: median wall time, CPU time (user + system, all processes
+of the command) and peak resident memory (its largest process, from wait4) over several runs, for one or more dlsched executables side
 by side, e.g. a build before and after a change.
 
     /usr/bin/python3 bench/startup_bench.py [--runs N] [--no-emulate] LABEL=DLSCHED [LABEL=DLSCHED ...]
@@ -11,7 +11,8 @@ Commands: `--version`; `trace stats` and a `simulate` of the 60-job Tiresias tra
 examples/python_policy (a `python:` policy); and `emulate` of a 3-job
 trace on 3 MPI ranks (mpiexec -n 3, sleep compute), whose time is mostly the jobs' own
 run time: there the start-up saving shows in the difference between executables. Runs are
-interleaved across executables so a busy machine slows them alike.
+interleaved across executables so a busy machine slows them alike; on a machine shared with
+other work the CPU time is the steadier figure.
 """
 import argparse
 import os
@@ -30,7 +31,7 @@ PYTHON_LAS = os.path.join(ROOT, "examples/python_policy/las.py")
 
 
 def measure(argv, env):
-    """Runs argv once; returns (wall seconds, peak RSS in MiB of its largest process)."""
+    """Runs argv once; returns (wall s, CPU s, peak RSS in MiB of its largest process)."""
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -40,13 +41,15 @@ def measure(argv, env):
     proc.stderr.close()
     if proc.returncode != 0:
         sys.exit(f"startup_bench: {' '.join(argv)} exited {proc.returncode}:\n{err}")
-    # ru_maxrss (KiB on Linux) covers the child and the descendants it waited for (MPI ranks).
-    return wall, usage.ru_maxrss / 1024.0
+    # The usage covers the child and the descendants it waited for (MPI ranks); ru_maxrss (KiB on
+    # Linux) is the largest of them.
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
 
 def commands(tmp, with_emulate, with_python):
     """(name, argv after the executable, uses mpiexec) for each measured command."""
-    sim = ["simulate", "--trace", TRACE, "--models", MODELS, "--cluster", "4x8:v100", "--quiet"]
+    sim = ["simulate", "--trace", TRACE, "--models", MODELS, "--cluster", "4x8:v100", "--quiet",
+           "--no-progress"]
     cases = [
         ("--version", ["--version"], False),
         ("trace stats (60 jobs)", ["trace", "stats", TRACE], False),
@@ -83,8 +86,8 @@ def main():
                OMPI_MCA_rmaps_base_oversubscribe="1", OMPI_MCA_mpi_yield_when_idle="1")
     with tempfile.TemporaryDirectory() as tmp:
         cases = commands(tmp, with_emulate, args.python)
-        print(f"{'command':32}" + "".join(f"{label:>26}" for label, _ in binaries))
-        print(f"{'':32}" + "".join(f"{'wall ms / peak MiB':>26}" for _ in binaries))
+        print(f"{'command':30}" + "".join(f"{label:>30}" for label, _ in binaries))
+        print(f"{'':30}" + "".join(f"{'wall ms / CPU ms / peak MiB':>30}" for _ in binaries))
         for name, argv, mpi in cases:
             samples = {label: [] for label, _ in binaries}
             for _ in range(args.runs):
@@ -93,11 +96,10 @@ def main():
                     if mpi and os.geteuid() == 0:
                         prefix.insert(1, "--allow-run-as-root")
                     samples[label].append(measure(prefix + [exe] + argv, env))
-            row = f"{name:32}"
+            row = f"{name:30}"
             for label, _ in binaries:
-                wall = statistics.median(s[0] for s in samples[label]) * 1000
-                rss = statistics.median(s[1] for s in samples[label])
-                row += f"{wall:>17.1f} / {rss:6.1f}"
+                wall, cpu, rss = (statistics.median(s[i] for s in samples[label]) for i in range(3))
+                row += f"{wall * 1000:>13.1f} / {cpu * 1000:6.1f} / {rss:6.1f}"
             print(row, flush=True)
     print(f"median of {args.runs} runs each; peak RSS: the command's largest process "
           f"(mpiexec or a rank for emulate)")

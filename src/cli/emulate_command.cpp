@@ -52,7 +52,7 @@ CommandAction add_emulate_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("emulate", EMULATE_DESCRIPTION);
   add_experiment_options(*cmd, o.experiment, args->policy_params);
   cmd->add_option("-o,--out", o.out, "results file (HDF5), written by rank 0");
-  cmd->add_option("--backend", o.backend, "worker backend (cpu)")->capture_default_str();
+  cmd->add_option("--backend", o.backend, "worker backend (cpu, cuda where built)")->capture_default_str();
   add_worker_options(*cmd, o, args->compute);
   cmd->add_option("--gpu-type", o.gpu_type,
                   "GPU type of the nodes made from real hosts (no --cluster)")

@@ -1,6 +1,8 @@
 // What a worker needs from a device: a job communicator, a compute kernel and a gradient
-// allreduce. One folder per backend under backends/ (cpu today, cuda+nccl later); each
-// registers itself with DLSCHED_REGISTER_BACKEND and the worker loop is written once.
+// allreduce. One folder per backend under backends/; each registers itself with
+// DLSCHED_REGISTER_BACKEND and the worker loop is written once. cpu is built into the harness;
+// cuda is the runtime module dlsched_backend_cuda.so, loaded by make_backend("cuda") so that
+// only runs that use it need the CUDA libraries.
 #pragma once
 
 #include <mpi.h>
