@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/mpi_command.h"
+#include "cli/mpi_module.h"
 #include "cli/summary.h"
 #include "core/error.h"
 #include "emu/backend.h"
@@ -48,10 +49,7 @@ int run_emulate(EmulateArgs& a) {
 CommandAction add_emulate_command(CLI::App& app) {
   auto args = std::make_shared<EmulateArgs>();
   emu::EmulationOptions& o = args->options;
-  CLI::App* cmd = app.add_subcommand(
-      "emulate",
-      "run a trace on MPI ranks: mpirun -np N+1 dlsched emulate ... (rank 0 schedules, "
-      "ranks 1..N each serve one GPU slot)");
+  CLI::App* cmd = app.add_subcommand("emulate", EMULATE_DESCRIPTION);
   add_experiment_options(*cmd, o.experiment, args->policy_params);
   cmd->add_option("-o,--out", o.out, "results file (HDF5), written by rank 0");
   cmd->add_option("--backend", o.backend, "worker backend: cpu, or cuda where built (one GPU per worker rank)")->capture_default_str();
