@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "emu/emulated_cluster.h"
 #include "emu/mpi_check.h"
 #include "emu/rank0_setup.h"
+#include "emu/rank_processes.h"
 #include "emu/worker.h"
 #include "io/hdf5_results.h"
 #include "io/run_checkpoint.h"
@@ -45,6 +47,10 @@ std::unique_ptr<Experiment> load_on_driver(const EmulationOptions& o,
     throw InputError(fmt::format("--comm-scale must be positive, got {}", o.comm_scale));
   if (!(o.poll_ms > 0))
     throw InputError(fmt::format("--poll-ms must be positive, got {}", o.poll_ms));
+  if (!(o.worker_timeout > 0) || !std::isfinite(o.worker_timeout))
+    throw InputError(
+        fmt::format("--worker-timeout must be a positive number of seconds, got {}",
+                    o.worker_timeout));
   make_backend(o.backend);  // unknown backend: an input error before anything starts
   std::unique_ptr<Experiment> ex = load_experiment(eo);
   if (!o.out.empty()) refuse_output_over_inputs(o.out, eo.input_files());
@@ -102,6 +108,28 @@ ResumeFrom inspect_for_resume(const std::string& path, const RunAttributes& attr
                                  path, diff));
   resume = DriverResume{std::move(checkpoint), std::move(file.jobs)};
   return ResumeFrom::CHECKPOINT;
+}
+
+/// A worker stopped answering: writes the checkpoint (if there is a results file), says which
+/// ranks failed and how to go on, and aborts the run: some workers may be dead or blocked in a
+/// collective with a dead one, so no orderly shutdown can reach them. Does not return.
+[[noreturn]] void end_after_worker_failure(MPI_Comm world, const std::string& out,
+                                           Hdf5ResultsWriter* writer, DriveOutcome& run,
+                                           const RunAttributes& identity) {
+  int code = SETUP_RUNTIME_ERROR;
+  std::string next = "without --out there is no checkpoint to resume from";
+  if (writer && run.checkpoint) {
+    run.checkpoint->identity = identity;
+    writer->close_checkpointed(*run.checkpoint);
+    code = EXIT_CHECKPOINTED;
+    next = fmt::format("checkpoint written to {} at t={:.3f} s (round {}); exit {}: run again with "
+                       "--resume (a new mpiexec, on working nodes) to continue",
+                       out, run.checkpoint->clock, run.checkpoint->rounds, code);
+  }
+  // rank 0 printed the failure when it found it (run.failure->what)
+  std::cerr << "dlsched: " << next << std::endl;
+  MPI_Abort(world, code);
+  std::abort();  // MPI_Abort does not return
 }
 
 /// How the run used job communicators (of this run segment, if it was resumed).
@@ -187,6 +215,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
     return outcome;
   }
 
+  const RankProcesses processes = gather_rank_processes(world, rank, hosts);
   MPI_Comm control = MPI_COMM_NULL, data = MPI_COMM_NULL;
   DLSCHED_MPI_CHECK(MPI_Comm_dup(world, &control));
   DLSCHED_MPI_CHECK(MPI_Comm_dup(world, &data));
@@ -199,6 +228,8 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
       s.comm_scale = o.comm_scale;
       s.bucket_bytes = static_cast<std::uint64_t>(o.bucket_mb * (1 << 20));
       s.slowdown = slowdown;
+      s.worker_timeout = o.worker_timeout;
+      s.processes = &processes;
       const char* inject = std::getenv(INJECT_BAD_MESSAGE_ENV);
       s.inject_bad_message = inject && std::string(inject) == "1";
       TeeSink tee;
@@ -209,6 +240,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
       outcome.summary = run.summary;
       outcome.communicators = run.communicators;
       if (writer) record_communicators(*writer, run.communicators);
+      if (run.failure) end_after_worker_failure(world, o.out, writer.get(), run, identity);
       if (!run.checkpoint) {
         if (writer) writer->close();
       } else if (writer) {
