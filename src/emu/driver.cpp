@@ -83,7 +83,8 @@ class Driver {
         compute_s_(jobs_.size(), 0),
         comm_s_(jobs_.size(), 0),
         job_lease_(jobs_.size(), 0),
-        deferred_(jobs_.size()) {
+        deferred_(jobs_.size()),
+        requeued_(jobs_.size(), false) {
     int size = 0;
     DLSCHED_MPI_CHECK(MPI_Comm_size(channel.comm(), &size));
     DLSCHED_EXPECTS(size - 1 == ex.cluster.num_gpus(),
@@ -168,6 +169,7 @@ class Driver {
     out.communicators = comms_.counts();
     out.communicators.most_held_by_a_worker = most_held_;
     out.failure = failure_;
+    out.requeue_restore_seconds = requeue_restore_;
     return out;
   }
 
@@ -292,6 +294,7 @@ class Driver {
     c.boundary_time = boundary_time_;
     c.last_lease = last_lease_;
     c.signal = failure_ ? "worker failure" : last_stop_signal();
+    c.wall_time = unix_seconds();
     c.scheduler = sched_.snapshot();
     c.jobs.resize(jobs_.size());
     for (JobId j = 0; j < jobs_.size(); ++j)
@@ -321,6 +324,12 @@ class Driver {
       comm_s_[j] = c.jobs[j].comm_seconds;
     }
     records_ = r.finished_before;
+    // The checkpoint stopped these jobs (a requeue at its clock): their next start pays the
+    // restore delay because of the interruption.
+    for (JobId j = 0; j < jobs_.size(); ++j) {
+      const JobState& s = c.scheduler.jobs[j];
+      requeued_[j] = s.requeues > 0 && s.last_stop == c.clock;
+    }
     want_decide_ = true;
   }
 
@@ -386,6 +395,10 @@ class Driver {
         continue;
       }
       allocation_rows(now, d.job, d.gpus, 1);
+      if (requeued_[d.job]) {
+        requeued_[d.job] = false;
+        requeue_restore_ += std::max(0.0, d.resume_at - now);
+      }
       if (job_lease_[d.job] != 0) {
         // Restarted before the lease it was stopped in has reported: start it from where
         // that lease ends.
@@ -586,6 +599,8 @@ class Driver {
   std::vector<std::uint64_t> job_lease_;           // the job's running lease, 0 if none
   std::vector<std::optional<Deferred>> deferred_;  // restarted while its last lease ran
   std::vector<JobRecord> records_;
+  std::vector<bool> requeued_;    // requeued by the checkpoint resumed from, not restarted yet
+  double requeue_restore_ = 0;    // restore delays charged to those restarts
 };
 
 }  // namespace

@@ -63,6 +63,10 @@ struct DriveOutcome {
   /// lease that was fully reported, and the workers were not shut down (some may hang in a
   /// collective with the dead one): the caller must abort the run.
   std::optional<WorkerFailure> failure;
+  /// Restore delays charged in this run to jobs restarted after the checkpoint it resumed
+  /// from requeued them (each job once, as the simulator charges a restart): the part of
+  /// their JCTs that the interruption added.
+  double requeue_restore_seconds = 0;
 };
 
 /// Runs the experiment on the workers of `channel` (ranks 1..N serve GPUs 0..N-1) until every

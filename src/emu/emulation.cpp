@@ -16,9 +16,11 @@
 #include "emu/channel.h"
 #include "emu/driver.h"
 #include "emu/emulated_cluster.h"
+#include "emu/interruptions.h"
 #include "emu/mpi_check.h"
 #include "emu/rank0_setup.h"
 #include "emu/rank_processes.h"
+#include "emu/wall_clock.h"
 #include "emu/worker.h"
 #include "io/hdf5_results.h"
 #include "io/run_checkpoint.h"
@@ -75,9 +77,9 @@ enum class ResumeFrom { NEW_RUN, CHECKPOINT, FINISHED_RUN };
 /// Decides what --resume does with `path`: a missing file is a new run (a requeued job can
 /// always pass --resume); a finished run needs nothing; a pending checkpoint is continued if it
 /// was made with the same inputs (else an InputError naming the field that differs); anything
-/// else cannot be continued.
+/// else cannot be continued. `interruptions`: the file's counts, with this resume added.
 ResumeFrom inspect_for_resume(const std::string& path, const RunAttributes& attributes,
-                              std::optional<DriverResume>& resume) {
+                              std::optional<DriverResume>& resume, Interruptions& interruptions) {
   std::error_code error;
   if (!std::filesystem::exists(path, error)) {
     std::cerr << "dlsched: --resume: " << path << " does not exist; starting a new run\n";
@@ -106,6 +108,10 @@ ResumeFrom inspect_for_resume(const std::string& path, const RunAttributes& attr
     throw InputError(fmt::format("{}: cannot resume: {}; resume with the arguments of the run "
                                  "that wrote the checkpoint",
                                  path, diff));
+  interruptions = read_interruptions(file.attributes);
+  ++interruptions.count;
+  if (checkpoint.wall_time > 0)
+    interruptions.wall_seconds += std::max(0.0, unix_seconds() - checkpoint.wall_time);
   resume = DriverResume{std::move(checkpoint), std::move(file.jobs)};
   return ResumeFrom::CHECKPOINT;
 }
@@ -161,6 +167,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
   std::unique_ptr<Policy> policy;
   std::optional<DriverResume> resume;
   RunAttributes identity;
+  Interruptions interruptions;
   const int status = setup_on_rank0(world, rank, [&] {
     const std::vector<std::string> worker_hosts(hosts.begin() + 1, hosts.end());
     outcome.experiment = load_on_driver(o, worker_hosts, slowdown);
@@ -186,7 +193,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
       attrs["slowdowns"] = slow;
       attrs["per_model_restore"] = o.experiment.per_model_restore ? "true" : "false";
       identity = checkpoint_identity(attrs);
-      const ResumeFrom from = o.resume ? inspect_for_resume(o.out, attrs, resume)
+      const ResumeFrom from = o.resume ? inspect_for_resume(o.out, attrs, resume, interruptions)
                                        : ResumeFrom::NEW_RUN;
       if (from == ResumeFrom::FINISHED_RUN) {
         std::cerr << "dlsched: --resume: " << o.out
@@ -239,7 +246,11 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
                                resume ? &*resume : nullptr);
       outcome.summary = run.summary;
       outcome.communicators = run.communicators;
-      if (writer) record_communicators(*writer, run.communicators);
+      if (writer) {
+        record_communicators(*writer, run.communicators);
+        interruptions.restore_seconds += run.requeue_restore_seconds;
+        write_interruptions(*writer, interruptions);
+      }
       if (run.failure) end_after_worker_failure(world, o.out, writer.get(), run, identity);
       if (!run.checkpoint) {
         if (writer) writer->close();

@@ -62,6 +62,7 @@ fi
 wait "$pid"
 rc=$?
 ended_at=$(date +%s%N)
+stopped_at=$(date +%s.%N)
 cat "$log"
 [ -f "$out" ] || fail "no results file"
 written_at=$(date -r "$out" +%s%N)
@@ -75,10 +76,11 @@ grep -q "checkpoint written to" "$log" || fail "rank 0 did not report a checkpoi
 cat "$out.report.txt"
 grep -q "incomplete (status checkpointed)" "$out.report.txt" || fail "report does not call the run incomplete"
 
+gap=$(awk -v a="$stopped_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
 timeout -s KILL 90 "${launcher[@]}" "${args[@]}" -o "$out" --resume >"$out.resumed.log" 2>&1
 rc=$?
 cat "$out.resumed.log"
 [ "$rc" -eq 0 ] || fail "the resumed run failed: exit $rc"
 grep -q "resuming .* from its checkpoint" "$out.resumed.log" || fail "the second run did not resume"
-"$checker" "$out" --expect-requeue || fail "the resumed run's results"
+"$checker" "$out" --expect-requeue --interrupted "$gap" || fail "the resumed run's results"
 echo "dead worker named, checkpoint written, report reads it, resume finished every job"
