@@ -76,6 +76,7 @@ grep -q "checkpoint written to" "$log" || fail "rank 0 did not report a checkpoi
 cat "$out.report.txt"
 grep -q "incomplete (status checkpointed)" "$out.report.txt" || fail "report does not call the run incomplete"
 
+sleep 3  # the new allocation comes some time later; that time is not experiment time
 gap=$(awk -v a="$stopped_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
 timeout -s KILL 90 "${launcher[@]}" "${args[@]}" -o "$out" --resume >"$out.resumed.log" 2>&1
 rc=$?
