@@ -117,8 +117,9 @@ class Driver {
         boundary_ = true;
         boundary_time_ = next_tick_;
       }
-      // A worker that failed: checkpoint at once what the reports so far say.
-      if (check_workers(now)) {
+      // A worker that failed: checkpoint at once what the reports so far say (unless nothing
+      // is left to do).
+      if (!(sched_.finished_jobs() == n && leases_.empty()) && check_workers(now)) {
         checkpoint = take_checkpoint(now);
         break;
       }
