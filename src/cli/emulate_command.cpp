@@ -63,6 +63,10 @@ CommandAction add_emulate_command(CLI::App& app) {
          "--flush-interval", o.flush_interval,
          "write buffered rows to the file at most this often (wall seconds; 0: every round)")
       ->capture_default_str();
+  cmd->add_option("--worker-timeout", o.worker_timeout,
+                  "wall seconds past a lease's deadline after which rank 0 takes a worker that "
+                  "has not reported as failed, checkpoints and exits 75")
+      ->capture_default_str();
   cmd->add_flag("--resume", o.resume,
                 "continue the run checkpointed in --out (after SIGTERM/SIGUSR1, exit 75); a "
                 "finished run is left alone, a missing file starts a new run");
