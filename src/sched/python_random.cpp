@@ -1,6 +1,8 @@
 #include "sched/python_random.h"
 
 #include <bit>
+#include <cmath>
+#include <unordered_set>
 
 namespace dlsched {
 namespace {
@@ -60,6 +62,35 @@ std::uint32_t PythonRandom::below(std::uint32_t n) {
   std::uint32_t r = bits(k);
   while (r >= n) r = bits(k);
   return r;
+}
+
+std::vector<std::size_t> PythonRandom::sample_positions(std::size_t n, std::size_t k) {
+  std::vector<std::size_t> out;
+  std::size_t setsize = 21;
+  if (k > 5)
+    setsize += static_cast<std::size_t>(std::pow(4, std::ceil(std::log(k * 3.0) / std::log(4.0))));
+  const auto draw = [this](std::size_t bound) {
+    return static_cast<std::size_t>(below(static_cast<std::uint32_t>(bound)));
+  };
+  if (n <= setsize) {
+    // A pool: each pick is replaced by the pool's last live entry.
+    std::vector<std::size_t> pool(n);
+    for (std::size_t i = 0; i < n; ++i) pool[i] = i;
+    for (std::size_t i = 0; i < k; ++i) {
+      const std::size_t j = draw(n - i);
+      out.push_back(pool[j]);
+      pool[j] = pool[n - i - 1];
+    }
+  } else {
+    std::unordered_set<std::size_t> chosen;
+    for (std::size_t i = 0; i < k; ++i) {
+      std::size_t j = draw(n);
+      while (chosen.count(j)) j = draw(n);
+      chosen.insert(j);
+      out.push_back(j);
+    }
+  }
+  return out;
 }
 
 void PythonRandom::save(PolicyStateWriter& w) const {

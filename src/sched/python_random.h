@@ -1,5 +1,6 @@
 // A Mersenne Twister (MT19937, Matsumoto and Nishimura 1998) seeded and drawn from exactly as
-// CPython's `random` module does it: random.Random(seed), randrange(n) and shuffle(list).
+// CPython's `random` module does it: random.Random(seed), randrange(n), shuffle(list) and
+// sample(population, k).
 // Why: some reference simulators (Gavel's) are Python programs whose policies draw from
 // `random`. With the same seed, a policy that draws through this class makes the same
 // choices, so a seeded reference run can be compared with dlsched job by job, not only on
@@ -34,6 +35,10 @@ class PythonRandom {
     for (std::size_t i = items.size(); i-- > 1;)
       std::swap(items[i], items[below(static_cast<std::uint32_t>(i + 1))]);
   }
+
+  /// The positions random.sample(population, k) picks from a population of n, in draw order
+  /// (a pool for small populations, rejection of repeats for large ones, as CPython chooses).
+  std::vector<std::size_t> sample_positions(std::size_t n, std::size_t k);
 
   /// The whole state, for a checkpoint of the run.
   void save(PolicyStateWriter& w) const;

@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "sched/policies/gavel_rounds.h"
-#include "sched/policies/python_random.h"
+#include "sched/python_random.h"
 #include "sched/policy.h"
 #include "sched/policy_state.h"
 
