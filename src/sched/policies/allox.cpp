@@ -41,10 +41,10 @@ class AlloxPolicy : public Policy {
         preemptive_(p.get_flag("preemptive", false, "match running jobs too at round boundaries (may move or stop them)")) {}
   std::string_view name() const override { return "allox"; }
   // Gavel's rounds stop the jobs that run on GPUs no matched job needed once one does.
-  bool preemptive() const override { return preemptive_ || used_gavel_; }
+  bool preemptive() const override { return preemptive_ || gavel_.used(); }
 
   PolicyOutput schedule(const PolicyInput& in) override {
-    if (in.mechanism == "gavel") return as_gavel(in);
+    if (in.mechanism == "gavel") return gavel_.schedule(in);
     const bool may_preempt = preemptive_ && in.round_boundary;
     plan_.begin(in, may_preempt);
     const int types = static_cast<int>(in.cluster->gpu_types().size());
@@ -112,31 +112,10 @@ class AlloxPolicy : public Policy {
     return plan_.take_output();
   }
 
-  std::string save_state() const override {
-    if (!used_gavel_) return {};
-    PolicyStateWriter w;
-    gavel_rounds_.save(w);
-    gavel_allocation_.save(w);
-    return w.str();
-  }
-  void restore_state(std::string_view state) override {
-    if (state.empty()) return;
-    PolicyStateReader r(name(), state);
-    gavel_rounds_.restore(r);
-    gavel_allocation_.restore(r);
-    r.finish();
-    used_gavel_ = true;
-  }
+  std::string save_state() const override { return gavel_.save_state(); }
+  void restore_state(std::string_view state) override { gavel_.restore_state(name(), state); }
 
  private:
-  PolicyOutput as_gavel(const PolicyInput& in) {
-    used_gavel_ = true;
-    const auto thr = [&](const JobView& j) { return thr_.of(in, j); };
-    return gavel_rounds_.schedule(in, thr, [&](const PolicyInput& at) {
-      return gavel_allocation_.solve(at, [&](const JobView& j) { return thr_.of(at, j); });
-    });
-  }
-
   static double remaining(const JobView& j) {
     return std::max(j.iterations_total - j.iterations_done, 0.0);
   }
@@ -147,10 +126,8 @@ class AlloxPolicy : public Policy {
   std::vector<std::size_t> jobs_;   // view index of each matched job
   std::vector<std::size_t> order_;  // view indices in serving order (duplicates are skipped)
   // Gavel's AlloX ("AlloX_Perf": its type queues are walked fastest first).
-  bool used_gavel_ = false;
-  GavelRounds gavel_rounds_{{.shuffle_types = false, .skip_zero_priority = false}};
-  GavelAlloxAllocation gavel_allocation_;
-  TypeThroughputs thr_;
+  GavelMode<GavelAlloxAllocation> gavel_{{.shuffle_types = false, .skip_zero_priority = false},
+                                         GavelAlloxAllocation{}};
 };
 
 }  // namespace

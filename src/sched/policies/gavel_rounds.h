@@ -25,6 +25,9 @@
 #include <cstdint>
 #include <functional>
 #include <random>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sched/policies/gpu_plan.h"
@@ -107,6 +110,50 @@ class GavelRounds {
   bool rng_seeded_ = false;
   PythonRandom type_rng_;          // the type shuffle's stream (Gavel: seed + 5)
   std::vector<Entry> entries_;
+};
+
+/// A policy's behaviour under --mechanism gavel: Gavel's rounds over the allocation its
+/// reference policy computes (`Allocation::solve(input, throughputs)`), with the state both
+/// keep for a checkpoint. Policies that run as Gavel's simulator runs them there (fifo, allox)
+/// hold one and hand it the input when the mechanism is gavel.
+template <class Allocation>
+class GavelMode {
+ public:
+  GavelMode(GavelRounds::Options options, Allocation allocation)
+      : rounds_(options), allocation_(std::move(allocation)) {}
+
+  PolicyOutput schedule(const PolicyInput& in) {
+    used_ = true;
+    const auto thr = [&](const JobView& j) { return thr_.of(in, j); };
+    return rounds_.schedule(in, thr, [&](const PolicyInput& at) {
+      return allocation_.solve(at, [&](const JobView& j) { return thr_.of(at, j); });
+    });
+  }
+  /// Has the policy run under --mechanism gavel (or been restored from such a run)?
+  bool used() const { return used_; }
+
+  /// The rounds' and the allocation's state; empty when never used.
+  std::string save_state() const {
+    if (!used_) return {};
+    PolicyStateWriter w;
+    rounds_.save(w);
+    allocation_.save(w);
+    return w.str();
+  }
+  void restore_state(std::string_view policy, std::string_view state) {
+    if (state.empty()) return;
+    PolicyStateReader r(policy, state);
+    rounds_.restore(r);
+    allocation_.restore(r);
+    r.finish();
+    used_ = true;
+  }
+
+ private:
+  bool used_ = false;
+  GavelRounds rounds_;
+  Allocation allocation_;
+  TypeThroughputs thr_;
 };
 
 }  // namespace dlsched
