@@ -8,7 +8,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config
   # libraries
   libhdf5-dev hdf5-tools libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev
-  libssl-dev libopenblas-dev libgtest-dev libglpk-dev pybind11-dev python3-dev
+  libssl-dev libopenblas-dev libgtest-dev libglpk-dev libnlopt-dev libqhull-dev pybind11-dev python3-dev
   # emulation (MPI)
   libopenmpi-dev openmpi-bin
   # Slurm: the batch scripts' tests start a single-node Slurm; slurm-wlm-basic-plugins (a

@@ -28,14 +28,25 @@ dlsched_job_binary() {
   fi
 }
 
+# Whether the cuda backend module was built for this binary: dlsched looks for it in
+# $DLSCHED_MODULE_DIR, beside the executable (a build tree) and in ../lib/dlsched (installed).
+dlsched_job_has_cuda_module() {
+  local dir
+  dir=$(dirname "$(readlink -f "$1")")
+  for d in ${DLSCHED_MODULE_DIR:+"$DLSCHED_MODULE_DIR"} "$dir" "$dir/../lib/dlsched"; do
+    [ -e "$d/dlsched_backend_cuda.so" ] && return 0
+  done
+  return 1
+}
+
 # Backend for the workers: $BACKEND unless it is auto; auto is cuda when nvidia-smi lists a GPU
-# on this node and the binary was built with the cuda backend (it then links NCCL), else cpu.
+# on this node and the binary was built with the cuda backend module, else cpu.
 dlsched_job_backend() {
   local binary=$1 wanted=${BACKEND:-auto}
   if [ "$wanted" != auto ]; then
     echo "$wanted"
   elif command -v nvidia-smi > /dev/null && nvidia-smi -L 2> /dev/null | grep -q '^GPU' &&
-    ldd "$binary" 2> /dev/null | grep -q libnccl; then
+    dlsched_job_has_cuda_module "$binary"; then
     echo cuda
   else
     echo cpu

@@ -17,6 +17,11 @@ CommandAction add_trace_command(CLI::App& app);
 CommandAction add_emulate_command(CLI::App& app);
 CommandAction add_profile_command(CLI::App& app);
 
+/// Parses the command line into `app` and runs the chosen action: a parse error or an
+/// InputError exits EXIT_INPUT_ERROR, any other exception EXIT_RUNTIME_ERROR, each with its
+/// message. The executable and the MPI module (cli/mpi_module.h) both run through it.
+int run_cli(CLI::App& app, const std::vector<CommandAction>& actions, int argc, char** argv);
+
 /// Adds the flags that describe an experiment (trace, cluster, catalog, policy, knobs);
 /// shared by simulate and emulate so both runs describe the same experiment.
 void add_experiment_options(CLI::App& command, ExperimentOptions& options,

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/mpi_command.h"
+#include "cli/mpi_module.h"
 #include "cli/summary.h"
 #include "core/error.h"
 #include "emu/backend.h"
@@ -48,13 +49,10 @@ int run_emulate(EmulateArgs& a) {
 CommandAction add_emulate_command(CLI::App& app) {
   auto args = std::make_shared<EmulateArgs>();
   emu::EmulationOptions& o = args->options;
-  CLI::App* cmd = app.add_subcommand(
-      "emulate",
-      "run a trace on MPI ranks: mpirun -np N+1 dlsched emulate ... (rank 0 schedules, "
-      "ranks 1..N each serve one GPU slot)");
+  CLI::App* cmd = app.add_subcommand("emulate", EMULATE_DESCRIPTION);
   add_experiment_options(*cmd, o.experiment, args->policy_params);
   cmd->add_option("-o,--out", o.out, "results file (HDF5), written by rank 0");
-  cmd->add_option("--backend", o.backend, "worker backend (cpu)")->capture_default_str();
+  cmd->add_option("--backend", o.backend, "worker backend: cpu, or cuda where built (one GPU per worker rank)")->capture_default_str();
   add_worker_options(*cmd, o, args->compute);
   cmd->add_option("--gpu-type", o.gpu_type,
                   "GPU type of the nodes made from real hosts (no --cluster)")
@@ -64,6 +62,10 @@ CommandAction add_emulate_command(CLI::App& app) {
   cmd->add_option(
          "--flush-interval", o.flush_interval,
          "write buffered rows to the file at most this often (wall seconds; 0: every round)")
+      ->capture_default_str();
+  cmd->add_option("--worker-timeout", o.worker_timeout,
+                  "wall seconds past a lease's deadline after which rank 0 takes a worker that "
+                  "has not reported as failed, checkpoints and exits 75")
       ->capture_default_str();
   cmd->add_flag("--resume", o.resume,
                 "continue the run checkpointed in --out (after SIGTERM/SIGUSR1, exit 75); a "

@@ -1,12 +1,15 @@
 // dlsched: simulate, emulate and analyse GPU-cluster schedulers for deep-learning training.
+// The executable itself needs no MPI, CUDA or Python: emulate and profile run from the MPI
+// module, the cuda backend and python: policies from their own modules, each loaded only when
+// used (core/runtime_module.h), so every other command starts light.
 #include <CLI/CLI.hpp>
-#include <cstdio>
-#include <iostream>
 
 #include "cli/commands.h"
 #include "cli/compare.h"
 #include "cli/report.h"
-#include "core/error.h"
+#ifdef DLSCHED_MPI_MODULE
+#include "cli/mpi_module.h"
+#endif
 
 int main(int argc, char** argv) {
   using namespace dlsched;
@@ -19,28 +22,8 @@ int main(int argc, char** argv) {
   actions.push_back(cli::add_trace_command(app));
   actions.push_back(cli::add_report_command(app));
   actions.push_back(cli::add_compare_command(app));
-#ifdef DLSCHED_HAVE_MPI
-  actions.push_back(cli::add_emulate_command(app));
-  actions.push_back(cli::add_profile_command(app));
+#ifdef DLSCHED_MPI_MODULE
+  actions.push_back(cli::add_mpi_module_commands(app, argc, argv));
 #endif
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : cli::EXIT_INPUT_ERROR;
-  }
-  try {
-    for (auto& action : actions)
-      if (action) {
-        const int rc = action();
-        if (rc >= 0) return rc;
-      }
-  } catch (const InputError& e) {
-    std::cerr << "dlsched: error: " << e.what() << "\n";
-    return cli::EXIT_INPUT_ERROR;
-  } catch (const std::exception& e) {
-    std::cerr << "dlsched: error: " << e.what() << "\n";
-    return cli::EXIT_RUNTIME_ERROR;
-  }
-  return 0;
+  return cli::run_cli(app, actions, argc, argv);
 }

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/mpi_command.h"
+#include "cli/mpi_module.h"
 #include "core/error.h"
 #include "emu/mpi_check.h"
 #include "emu/profiling.h"
@@ -36,10 +37,7 @@ int run_profile(ProfileArgs& a) {
 CommandAction add_profile_command(CLI::App& app) {
   auto args = std::make_shared<ProfileArgs>();
   emu::ProfileOptions& o = args->options;
-  CLI::App* cmd = app.add_subcommand(
-      "profile",
-      "measure iteration times (compute and allreduce) per model, GPU type, worker count and "
-      "placement: mpirun -np N+1 dlsched profile ... (rank 0 coordinates, ranks 1..N measure)");
+  CLI::App* cmd = app.add_subcommand("profile", PROFILE_DESCRIPTION);
   cmd->add_option("--trace", o.subjects.trace_path,
                   "profile every model this trace names, at the batch sizes its jobs use");
   cmd->add_option("--trace-format", o.subjects.trace_format, "trace format, or auto to detect")

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/report.h"
+#include "core/csv.h"
 #include "io/hdf5_results.h"
 #include "io/report_format.h"
 #include "io/report_stats.h"
@@ -19,12 +20,7 @@ struct ReportArgs {
 
 std::vector<std::string> split_keys(const std::string& text) {
   std::vector<std::string> keys;
-  std::size_t from = 0;
-  while (from <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', from), text.size());
-    keys.push_back(text.substr(from, comma - from));
-    from = comma + 1;
-  }
+  csv::split_plain(text, ',', keys);
   return keys;
 }
 

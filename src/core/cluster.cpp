@@ -18,10 +18,13 @@
 namespace dlsched {
 namespace {
 
-// Bounds that no real cluster reaches; they keep GPU ids inside int.
+// Bounds above the largest real clusters (about 200,000 GPUs in 2026). The scheduler keeps a
+// few words per GPU and the results file one /cluster row (92 bytes) per GPU, so a run costs
+// about 250 bytes of memory per GPU: 1,000,000 GPUs take about 360 MB before the first job.
+// A bound of 1e8 let a typo ask for 25 GB and a 9 GB file.
 constexpr int kMaxNodes = 1'000'000;
 constexpr int kMaxGpusPerNode = 1024;
-constexpr long long kMaxGpus = 100'000'000;
+constexpr long long kMaxGpus = 1'000'000;
 
 std::string lower(std::string_view s) {
   std::string out(s);

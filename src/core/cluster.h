@@ -55,7 +55,6 @@ class ClusterSpec {
   std::string describe() const;
 
   void set_source(std::string s) { source_ = std::move(s); }
-  void set_links(Interconnect l) { links_ = l; }
   void set_node_name(int node, std::string name) { nodes_[node].name = std::move(name); }
 
  private:

@@ -1,6 +1,8 @@
 // What a worker needs from a device: a job communicator, a compute kernel and a gradient
-// allreduce. One folder per backend under backends/ (cpu today, cuda+nccl later); each
-// registers itself with DLSCHED_REGISTER_BACKEND and the worker loop is written once.
+// allreduce. One folder per backend under backends/; each registers itself with
+// DLSCHED_REGISTER_BACKEND and the worker loop is written once. cpu is built into the harness;
+// cuda is the runtime module dlsched_backend_cuda.so, loaded by make_backend("cuda") so that
+// only runs that use it need the CUDA libraries.
 #pragma once
 
 #include <mpi.h>
@@ -54,9 +56,10 @@ using BackendFactory = std::function<std::unique_ptr<Backend>()>;
 
 /// Adds a backend; returns true so it can initialise a static. A duplicate name aborts.
 bool register_backend(const std::string& name, BackendFactory factory);
-/// Creates a backend by name; an unknown name is an InputError listing the known ones.
+/// Creates a backend by name, loading its module first where it is built as one (cuda); an
+/// unknown name, a missing module or one whose libraries are missing is an InputError.
 std::unique_ptr<Backend> make_backend(const std::string& name);
-/// Registered backend names, sorted.
+/// Backend names, sorted: those built in and those built as modules (loaded or not).
 std::vector<std::string> backend_names();
 
 }  // namespace dlsched::emu

@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "core/error.h"
@@ -27,6 +28,10 @@ constexpr double INF = std::numeric_limits<double>::infinity();
 /// requeue), kept apart from 0, a policy's preemption.
 constexpr std::int8_t REQUEUE_EVENT = 3;
 
+/// Wall seconds between looks for exited worker processes on rank 0's host (a few /proc
+/// reads each).
+constexpr double LIVENESS_PERIOD = 0.1;
+
 /// One assignment of a job to its workers, from ASSIGN until every member has reported.
 struct Lease {
   std::uint64_t id = 0;
@@ -38,6 +43,9 @@ struct Lease {
   double boundary = -1;   // the round boundary it was issued at, -1 mid-round
   double deadline = INF;  // the round boundary it ends at
   double started = -1;    // when the leader said all members are ready
+  double wait = 0;        // restore delay the members sleep before the first iteration
+  double due = INF;       // past this, a member that has not reported is taken as failed
+  std::vector<std::int32_t> reported;  // members whose report has arrived
   std::int64_t budget = 0;
   double iterations_before = 0;
   int reports = 0;
@@ -75,7 +83,8 @@ class Driver {
         compute_s_(jobs_.size(), 0),
         comm_s_(jobs_.size(), 0),
         job_lease_(jobs_.size(), 0),
-        deferred_(jobs_.size()) {
+        deferred_(jobs_.size()),
+        requeued_(jobs_.size(), false) {
     int size = 0;
     DLSCHED_MPI_CHECK(MPI_Comm_size(channel.comm(), &size));
     DLSCHED_EXPECTS(size - 1 == ex.cluster.num_gpus(),
@@ -107,6 +116,12 @@ class Driver {
       if (!boundary_ && now >= next_tick_) {
         boundary_ = true;
         boundary_time_ = next_tick_;
+      }
+      // A worker that failed: checkpoint at once what the reports so far say (unless nothing
+      // is left to do).
+      if (!(sched_.finished_jobs() == n && leases_.empty()) && check_workers(now)) {
+        checkpoint = take_checkpoint(now);
+        break;
       }
       // A stop signal: once the round is over (or at once, see begin_stop), no lease is issued
       // and no decision made until every lease has reported; then the checkpoint.
@@ -141,8 +156,12 @@ class Driver {
     }
     close_round();
     sink_.round_done();
-    for (int r = 1; r <= workers_; ++r) channel_.send(r, ShutdownMsg{});
-    channel_.flush();
+    // After a failure some workers may never receive again (dead, or inside a collective with
+    // a dead peer): sends to them might never complete, and the caller aborts the run anyway.
+    if (!failure_) {
+      for (int r = 1; r <= workers_; ++r) channel_.send(r, ShutdownMsg{});
+      channel_.flush();
+    }
     DriveOutcome out;
     out.summary = summarize_jobs(records_, ex_.cluster.num_gpus());
     out.summary.rounds = rounds_;
@@ -150,6 +169,8 @@ class Driver {
     out.checkpoint = std::move(checkpoint);
     out.communicators = comms_.counts();
     out.communicators.most_held_by_a_worker = most_held_;
+    out.failure = failure_;
+    out.requeue_restore_seconds = requeue_restore_;
     return out;
   }
 
@@ -173,8 +194,85 @@ class Driver {
                                "their current iteration\n",
                                now, leases_.size());
     draining_ = true;
-    for (const auto& [id, l] : leases_) channel_.send(l.members.front(), StopMsg{id});
+    for (auto& [id, l] : leases_) ask_to_stop(now, l);
     return true;
+  }
+
+  /// Asks a lease's leader to end it after the current iteration; its report is then due
+  /// within the timeout of that (or of the end of its restore wait).
+  void ask_to_stop(double now, Lease& l) {
+    channel_.send(l.members.front(), StopMsg{l.id});
+    l.due = std::min(l.due, std::max(now, l.sent + l.wait) + settings_.worker_timeout);
+  }
+
+  /// Finds failed workers: the silent members of a lease whose report is overdue, and worker
+  /// processes on this host that have exited. The latter are looked for now and then, and at
+  /// once when a signal arrives: Open MPI's mpiexec answers a dead rank by sending SIGTERM to
+  /// the others and SIGKILL a second later (odls_base_sigkill_timeout), so the checkpoint must
+  /// not wait for anything. Every lease under way is therefore given up at once (its job keeps
+  /// the progress of its last reported lease, as a job loses what it did since its last
+  /// checkpoint). True once the run is ending because of a failure.
+  bool check_workers(double now) {
+    if (failure_) return true;
+    std::set<int> silent, gone;
+    std::vector<std::string> late;
+    for (const auto& [id, l] : leases_) {
+      if (!(now > l.due)) continue;
+      late.push_back(fmt::format("job {}'s lease {} has not reported {:.1f} s after it was due",
+                                 jobs_[l.job].id, id, now - l.due + settings_.worker_timeout));
+      for (std::int32_t m : l.members)
+        if (std::find(l.reported.begin(), l.reported.end(), m) == l.reported.end())
+          silent.insert(m);
+    }
+    const RankProcesses* p = settings_.processes;
+    if (p && (now >= next_liveness_check_ || stop_signals_received() != signals_seen_)) {
+      next_liveness_check_ = now + LIVENESS_PERIOD;
+      signals_seen_ = stop_signals_received();
+      for (int r = 1; r <= workers_; ++r)
+        if (p->known_gone(r)) gone.insert(r);
+    }
+    for (int r : silent)
+      if (p && p->known_gone(r)) gone.insert(r);
+    for (int r : gone) silent.erase(r);
+    if (gone.empty() && silent.empty()) return false;
+    failure_ = WorkerFailure{};
+    failure_->detected_at = now;
+    failure_->gone.assign(gone.begin(), gone.end());
+    failure_->silent.assign(silent.begin(), silent.end());
+    failure_->what = describe_failure(now, late);
+    std::cerr << "dlsched: error: " << failure_->what
+              << "; checkpointing the progress of every finished lease" << std::endl;
+    while (!leases_.empty()) abandon(leases_.begin()->first);
+    return true;
+  }
+
+  /// "at t=...: worker rank 3 on host h failed (process exited); job c's lease 17 ...".
+  std::string describe_failure(double now, const std::vector<std::string>& late) const {
+    auto names = [&](const std::vector<int>& ranks) {
+      std::string s;
+      for (int r : ranks)
+        s += (s.empty() ? "" : ", ") +
+             (settings_.processes ? settings_.processes->describe(r) : fmt::format("rank {}", r));
+      return s;
+    };
+    const auto& gone = failure_->gone;
+    const auto& silent = failure_->silent;
+    std::string what = fmt::format("at t={:.3f} s: ", now);
+    if (!gone.empty()) what += fmt::format("worker {} failed (its process exited)", names(gone));
+    if (!silent.empty())
+      what += fmt::format("{}worker {} stopped answering (dead, hung, or waiting for a dead peer)",
+                          gone.empty() ? "" : "; ", names(silent));
+    for (const std::string& l : late) what += "; " + l;
+    return what;
+  }
+
+  /// Forgets a lease whose members will not report: its job keeps the progress it had when
+  /// the lease began, and the checkpoint requeues it.
+  void abandon(std::uint64_t id) {
+    const Lease& l = leases_.at(id);
+    if (job_lease_[l.job] == id) job_lease_[l.job] = 0;
+    deferred_[l.job].reset();
+    leases_.erase(id);
   }
 
   /// Every lease has reported: stops every running job (a requeue, not a preemption), writes
@@ -196,7 +294,8 @@ class Driver {
     c.boundary_pending = boundary_;
     c.boundary_time = boundary_time_;
     c.last_lease = last_lease_;
-    c.signal = last_stop_signal();
+    c.signal = failure_ ? "worker failure" : last_stop_signal();
+    c.wall_time = unix_seconds();
     c.scheduler = sched_.snapshot();
     c.jobs.resize(jobs_.size());
     for (JobId j = 0; j < jobs_.size(); ++j)
@@ -226,6 +325,12 @@ class Driver {
       comm_s_[j] = c.jobs[j].comm_seconds;
     }
     records_ = r.finished_before;
+    // The checkpoint stopped these jobs (a requeue at its clock): their next start pays the
+    // restore delay because of the interruption.
+    for (JobId j = 0; j < jobs_.size(); ++j) {
+      const JobState& s = c.scheduler.jobs[j];
+      requeued_[j] = s.requeues > 0 && s.last_stop == c.clock;
+    }
     want_decide_ = true;
   }
 
@@ -286,14 +391,15 @@ class Driver {
         // Between rounds the core never preempts, so a lease is running only if a policy
         // stops a job mid-round; its leader ends it after the current iteration.
         deferred_[d.job].reset();
-        if (const std::uint64_t id = job_lease_[d.job]) {
-          const Lease& l = leases_.at(id);
-          channel_.send(l.members.front(), StopMsg{id});
-        }
+        if (const std::uint64_t id = job_lease_[d.job]) ask_to_stop(now, leases_.at(id));
         allocation_rows(now, d.job, d.gpus, 0);
         continue;
       }
       allocation_rows(now, d.job, d.gpus, 1);
+      if (requeued_[d.job]) {
+        requeued_[d.job] = false;
+        requeue_restore_ += std::max(0.0, d.resume_at - now);
+      }
       if (job_lease_[d.job] != 0) {
         // Restarted before the lease it was stopped in has reported: start it from where
         // that lease ends.
@@ -304,10 +410,7 @@ class Driver {
     }
   }
 
-  PlacementShape shape_of(const std::vector<GpuId>& gpus) const {
-    return PlacementShape{ex_.cluster.type_of(gpus.front()), static_cast<int>(gpus.size()),
-                          ex_.cluster.nodes_spanned(gpus)};
-  }
+  PlacementShape shape_of(const std::vector<GpuId>& gpus) const { return sched_.speed_shape(gpus); }
 
   void issue_lease(double now, JobId job, std::vector<GpuId> gpus, double resume_at,
                    double boundary) {
@@ -333,7 +436,10 @@ class Driver {
     a.round = l.round;
     a.members = l.members;
     a.wait_seconds = std::max(0.0, resume_at - now);
+    l.wait = a.wait_seconds;
     l.deadline = lease_deadline();
+    if (l.deadline < INF)
+      l.due = std::max(l.deadline, now + l.wait) + settings_.worker_timeout;
     a.deadline_seconds = l.deadline < INF ? l.deadline - now : 1e12;
     a.budget_steps = l.budget;
     a.iterations_before = done_[job];
@@ -393,6 +499,7 @@ class Driver {
     l.seconds += r.seconds;
     l.compute += r.compute_seconds;
     l.comm += r.comm_seconds;
+    l.reported.push_back(source);
     if (source == l.members.front()) l.reason = r.reason;
     most_held_ = std::max(most_held_, r.communicators);
     if (++l.reports == static_cast<int>(l.members.size())) end_lease(now, l.id);
@@ -480,6 +587,9 @@ class Driver {
   std::optional<OpenRound> open_;
   std::uint64_t last_lease_ = 0;
   std::map<std::uint64_t, Lease> leases_;
+  std::optional<WorkerFailure> failure_;  // set once a worker stopped answering
+  double next_liveness_check_ = 0;        // when to look for exited worker processes next
+  int signals_seen_ = 0;                  // stop signals when they were last looked for
   std::vector<double> done_;  // trace iterations completed, per job
   std::vector<double> rate_;  // measured trace iterations per second in the last lease
   std::vector<double> compute_s_;
@@ -487,6 +597,8 @@ class Driver {
   std::vector<std::uint64_t> job_lease_;           // the job's running lease, 0 if none
   std::vector<std::optional<Deferred>> deferred_;  // restarted while its last lease ran
   std::vector<JobRecord> records_;
+  std::vector<bool> requeued_;    // requeued by the checkpoint resumed from, not restarted yet
+  double requeue_restore_ = 0;    // restore delays charged to those restarts
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -15,8 +16,11 @@
 #include "emu/channel.h"
 #include "emu/driver.h"
 #include "emu/emulated_cluster.h"
+#include "emu/interruptions.h"
 #include "emu/mpi_check.h"
 #include "emu/rank0_setup.h"
+#include "emu/rank_processes.h"
+#include "emu/wall_clock.h"
 #include "emu/worker.h"
 #include "io/hdf5_results.h"
 #include "io/run_checkpoint.h"
@@ -45,6 +49,10 @@ std::unique_ptr<Experiment> load_on_driver(const EmulationOptions& o,
     throw InputError(fmt::format("--comm-scale must be positive, got {}", o.comm_scale));
   if (!(o.poll_ms > 0))
     throw InputError(fmt::format("--poll-ms must be positive, got {}", o.poll_ms));
+  if (!(o.worker_timeout > 0) || !std::isfinite(o.worker_timeout))
+    throw InputError(
+        fmt::format("--worker-timeout must be a positive number of seconds, got {}",
+                    o.worker_timeout));
   make_backend(o.backend);  // unknown backend: an input error before anything starts
   std::unique_ptr<Experiment> ex = load_experiment(eo);
   if (!o.out.empty()) refuse_output_over_inputs(o.out, eo.input_files());
@@ -69,9 +77,9 @@ enum class ResumeFrom { NEW_RUN, CHECKPOINT, FINISHED_RUN };
 /// Decides what --resume does with `path`: a missing file is a new run (a requeued job can
 /// always pass --resume); a finished run needs nothing; a pending checkpoint is continued if it
 /// was made with the same inputs (else an InputError naming the field that differs); anything
-/// else cannot be continued.
+/// else cannot be continued. `interruptions`: the file's counts, with this resume added.
 ResumeFrom inspect_for_resume(const std::string& path, const RunAttributes& attributes,
-                              std::optional<DriverResume>& resume) {
+                              std::optional<DriverResume>& resume, Interruptions& interruptions) {
   std::error_code error;
   if (!std::filesystem::exists(path, error)) {
     std::cerr << "dlsched: --resume: " << path << " does not exist; starting a new run\n";
@@ -100,8 +108,34 @@ ResumeFrom inspect_for_resume(const std::string& path, const RunAttributes& attr
     throw InputError(fmt::format("{}: cannot resume: {}; resume with the arguments of the run "
                                  "that wrote the checkpoint",
                                  path, diff));
+  interruptions = read_interruptions(file.attributes);
+  ++interruptions.count;
+  if (checkpoint.wall_time > 0)
+    interruptions.wall_seconds += std::max(0.0, unix_seconds() - checkpoint.wall_time);
   resume = DriverResume{std::move(checkpoint), std::move(file.jobs)};
   return ResumeFrom::CHECKPOINT;
+}
+
+/// A worker stopped answering: writes the checkpoint (if there is a results file), says which
+/// ranks failed and how to go on, and aborts the run: some workers may be dead or blocked in a
+/// collective with a dead one, so no orderly shutdown can reach them. Does not return.
+[[noreturn]] void end_after_worker_failure(MPI_Comm world, const std::string& out,
+                                           Hdf5ResultsWriter* writer, DriveOutcome& run,
+                                           const RunAttributes& identity) {
+  int code = SETUP_RUNTIME_ERROR;
+  std::string next = "without --out there is no checkpoint to resume from";
+  if (writer && run.checkpoint) {
+    run.checkpoint->identity = identity;
+    writer->close_checkpointed(*run.checkpoint);
+    code = EXIT_CHECKPOINTED;
+    next = fmt::format("checkpoint written to {} at t={:.3f} s (round {}); exit {}: run again with "
+                       "--resume (a new mpiexec, on working nodes) to continue",
+                       out, run.checkpoint->clock, run.checkpoint->rounds, code);
+  }
+  // rank 0 printed the failure when it found it (run.failure->what)
+  std::cerr << "dlsched: " << next << std::endl;
+  MPI_Abort(world, code);
+  std::abort();  // MPI_Abort does not return
 }
 
 /// How the run used job communicators (of this run segment, if it was resumed).
@@ -133,6 +167,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
   std::unique_ptr<Policy> policy;
   std::optional<DriverResume> resume;
   RunAttributes identity;
+  Interruptions interruptions;
   const int status = setup_on_rank0(world, rank, [&] {
     const std::vector<std::string> worker_hosts(hosts.begin() + 1, hosts.end());
     outcome.experiment = load_on_driver(o, worker_hosts, slowdown);
@@ -158,7 +193,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
       attrs["slowdowns"] = slow;
       attrs["per_model_restore"] = o.experiment.per_model_restore ? "true" : "false";
       identity = checkpoint_identity(attrs);
-      const ResumeFrom from = o.resume ? inspect_for_resume(o.out, attrs, resume)
+      const ResumeFrom from = o.resume ? inspect_for_resume(o.out, attrs, resume, interruptions)
                                        : ResumeFrom::NEW_RUN;
       if (from == ResumeFrom::FINISHED_RUN) {
         std::cerr << "dlsched: --resume: " << o.out
@@ -187,6 +222,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
     return outcome;
   }
 
+  const RankProcesses processes = gather_rank_processes(world, rank, hosts);
   MPI_Comm control = MPI_COMM_NULL, data = MPI_COMM_NULL;
   DLSCHED_MPI_CHECK(MPI_Comm_dup(world, &control));
   DLSCHED_MPI_CHECK(MPI_Comm_dup(world, &data));
@@ -199,6 +235,8 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
       s.comm_scale = o.comm_scale;
       s.bucket_bytes = static_cast<std::uint64_t>(o.bucket_mb * (1 << 20));
       s.slowdown = slowdown;
+      s.worker_timeout = o.worker_timeout;
+      s.processes = &processes;
       const char* inject = std::getenv(INJECT_BAD_MESSAGE_ENV);
       s.inject_bad_message = inject && std::string(inject) == "1";
       TeeSink tee;
@@ -208,7 +246,12 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
                                resume ? &*resume : nullptr);
       outcome.summary = run.summary;
       outcome.communicators = run.communicators;
-      if (writer) record_communicators(*writer, run.communicators);
+      if (writer) {
+        record_communicators(*writer, run.communicators);
+        interruptions.restore_seconds += run.requeue_restore_seconds;
+        write_interruptions(*writer, interruptions);
+      }
+      if (run.failure) end_after_worker_failure(world, o.out, writer.get(), run, identity);
       if (!run.checkpoint) {
         if (writer) writer->close();
       } else if (writer) {

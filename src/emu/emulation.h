@@ -30,6 +30,9 @@ struct EmulationOptions {
   std::vector<std::string> slowdowns;  ///< TYPE=FACTOR overrides
   double poll_ms = 1;                  ///< sleep between probes of an idle rank
   double flush_interval = 0;           ///< HDF5 flush at most this often (0: every round)
+  /// Wall seconds past a lease's deadline after which rank 0 takes its silent members as
+  /// failed, checkpoints the others' work and ends the run (EXIT_CHECKPOINTED).
+  double worker_timeout = 60;
   /// Continue the run checkpointed in `out`; a finished run is left alone (exit 0), a missing
   /// file starts a new run.
   bool resume = false;
@@ -38,7 +41,8 @@ struct EmulationOptions {
 /// What rank 0 has after a run (other ranks get only the exit code).
 struct EmulationOutcome {
   /// 0 ok (or nothing left to resume), 2 bad input (rank 0 printed why), EXIT_CHECKPOINTED
-  /// after a stop signal with a checkpoint in the results file, 1 stopped without one.
+  /// after a stop signal with a checkpoint in the results file, 1 stopped without one. (A dead
+  /// worker ends the run through MPI_Abort: EXIT_CHECKPOINTED with a checkpoint, else 1.)
   int exit_code = 0;
   std::unique_ptr<Experiment> experiment;  ///< rank 0 only
   RunSummary summary;                      ///< rank 0 only

@@ -30,6 +30,13 @@ class WallClock {
   std::chrono::steady_clock::time_point start_;
 };
 
+/// Seconds since the Unix epoch on the system clock: comparable across processes and runs
+/// (a checkpoint and its resume), unlike WallClock.
+inline double unix_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 /// Sleeps for `seconds` (nothing for <= 0).
 inline void sleep_seconds(double seconds) {
   if (seconds > 0) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));

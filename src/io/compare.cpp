@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "core/statistics.h"
 
 namespace dlsched {
 namespace {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "core/csv.h"
 #include "io/text_cells.h"
 
 namespace dlsched {
@@ -95,23 +96,24 @@ Json json_number(double v) {
   return v;
 }
 
+/// "a,b,c\n": the header row of a CSV table.
+std::string csv_header(const std::vector<std::string>& columns) {
+  std::string out;
+  for (const std::string& name : columns) out += (out.empty() ? "" : ",") + name;
+  return out + "\n";
+}
+
 std::string format_csv_summary(const Comparison& c) {
-  std::string header = "sim_file,emu_file,sim_mode,emu_mode";
-  std::string row = csv_quote(c.sim_file) + "," + csv_quote(c.emu_file) + "," +
-                    csv_quote(c.sim_mode) + "," + csv_quote(c.emu_mode);
-  for (const auto& col : summary_numbers()) {
-    header += std::string(",") + col.name;
-    row += "," + csv_number(col.get(c));
-  }
-  return header + "\n" + row + "\n";
+  std::string row = csv::quote(c.sim_file) + "," + csv::quote(c.emu_file) + "," +
+                    csv::quote(c.sim_mode) + "," + csv::quote(c.emu_mode);
+  for (const auto& col : summary_numbers()) row += "," + csv_number(col.get(c));
+  return csv_header(compare_summary_columns()) + row + "\n";
 }
 
 std::string format_csv_jobs(const Comparison& c) {
-  std::string out = "job,job_id,model";
-  for (const auto& col : job_numbers()) out += std::string(",") + col.name;
-  out += "\n";
+  std::string out = csv_header(compare_job_columns());
   for (const JobComparison& x : c.jobs) {
-    out += std::to_string(x.job) + "," + csv_quote(x.job_id) + "," + csv_quote(x.model);
+    out += std::to_string(x.job) + "," + csv::quote(x.job_id) + "," + csv::quote(x.model);
     for (const auto& col : job_numbers()) out += "," + csv_number(col.get(x));
     out += "\n";
   }

@@ -208,6 +208,7 @@ void write_checkpoint_group(hid_t file, const RunCheckpoint& c, const Reporter& 
       {"boundary_time", number(c.boundary_time)},
       {"last_lease", std::to_string(c.last_lease)},
       {"signal", c.signal},
+      {"wall_time", number(c.wall_time)},
       {"round_pending", s.round_pending ? "1" : "0"},
       {"changed", s.changed ? "1" : "0"},
       {"decide_calls", std::to_string(s.decide_calls)},
@@ -236,6 +237,7 @@ RunCheckpoint read_checkpoint_group(hid_t file, const Reporter& report) {
   c.boundary_time = parse_double(a, "boundary_time", report);
   c.last_lease = parse_count(a, "last_lease", report);
   c.signal = a.count("signal") ? a.at("signal") : "";
+  c.wall_time = a.count("wall_time") ? parse_double(a, "wall_time", report) : 0;
   SchedulerSnapshot& s = c.scheduler;
   s.round_pending = parse_count(a, "round_pending", report) != 0;
   s.changed = parse_count(a, "changed", report) != 0;

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "core/error.h"
+#include "core/csv.h"
 #include "io/text_cells.h"
 
 namespace dlsched {
@@ -62,7 +63,7 @@ std::string format_csv(const std::vector<RunReport>& rows) {
           [&](auto member) {
             using T = std::decay_t<decltype(r.*member)>;
             if constexpr (std::is_same_v<T, std::string>)
-              line += csv_quote(r.*member);
+              line += csv::quote(r.*member);
             else
               line += csv_number(static_cast<double>(r.*member));
           },

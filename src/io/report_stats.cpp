@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/error.h"
+#include "core/statistics.h"
 #include "io/results_checks.h"
 
 namespace dlsched {
@@ -17,13 +18,6 @@ constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 // Themis calls a job treated unfairly when it finishes more than 10% later than it would
 // have alone; the report counts those.
 constexpr double kUnfairRho = 1.1;
-
-double mean(const std::vector<double>& v) {
-  if (v.empty()) return NaN;
-  double sum = 0;
-  for (double x : v) sum += x;
-  return sum / static_cast<double>(v.size());
-}
 
 std::string attribute(const RunAttributes& a, const std::string& key) {
   auto it = a.find(key);
@@ -97,15 +91,6 @@ RunReport merge(const std::vector<const RunReport*>& group) {
 }
 
 }  // namespace
-
-double percentile_linear(std::vector<double> values, double q) {
-  if (values.empty()) return NaN;
-  std::sort(values.begin(), values.end());
-  const double pos = std::clamp(q, 0.0, 1.0) * static_cast<double>(values.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, values.size() - 1);
-  return values[lo] + (values[hi] - values[lo]) * (pos - static_cast<double>(lo));
-}
 
 RunReport report_run(const ResultsFile& results, const std::string& file) {
   RunReport r;

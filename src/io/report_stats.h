@@ -38,9 +38,6 @@ struct RunReport {
   double avg_queueing_delay = 0;  ///< mean first_start - submit over jobs that started
 };
 
-/// Linear-interpolation percentile of `values` for q in [0, 1] (numpy's default method);
-/// NaN when `values` is empty.
-double percentile_linear(std::vector<double> values, double q);
 
 /// The figures of one run read back from `file`.
 RunReport report_run(const ResultsFile& results, const std::string& file);

@@ -33,7 +33,10 @@ struct RunCheckpoint {
   bool boundary_pending = false;  ///< a boundary was reached and not yet ticked
   double boundary_time = 0;       ///< that boundary
   std::uint64_t last_lease = 0;   ///< lease ids continue after this one
-  std::string signal;             ///< what asked for the checkpoint (SIGTERM, SIGUSR1)
+  std::string signal;             ///< what asked for the checkpoint (SIGTERM, SIGUSR1, worker failure)
+  /// When it was taken, in seconds since the Unix epoch (system clock): a resume measures the
+  /// wall time the run spent stopped from it. 0 if unknown (files of older versions).
+  double wall_time = 0;
   SchedulerSnapshot scheduler;
   std::vector<JobProgressState> jobs;  ///< by trace index
 };

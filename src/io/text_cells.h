@@ -15,8 +15,6 @@ std::string percent(double share);
 std::string signed_percent(double share);
 /// Fixed-point with `digits` decimals; "-" if not finite.
 std::string fixed(double value, int digits);
-/// A CSV field: quoted (with inner quotes doubled) when it holds a comma, quote or newline.
-std::string csv_quote(const std::string& text);
 /// Shortest text that reads back to the same double; empty for NaN (pandas reads it as NaN).
 std::string csv_number(double value);
 /// The file name of a path, or the path itself when it has none.

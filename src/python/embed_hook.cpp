@@ -1,11 +1,12 @@
-// The CLI's "python:FILE.py:ClassName" policies: the interpreter starts only when such a policy
-// is asked for (so MPI workers, which never make a policy, never start one) and stays up for
-// the rest of the process, since the policy object must outlive the run.
+// The CLI's "python:FILE.py:ClassName" policies, built as the module dlsched_python.so: the
+// executable loads it, and with it libpython, only when such a policy is asked for
+// (cli/python_policy_scheme.cpp). The interpreter then starts and stays up for the rest of the
+// process, since the policy object must outlive the run.
 #include <pybind11/embed.h>
 
 #include "core/error.h"
+#include "python/python_embed.h"
 #include "python/python_policy.h"
-#include "sched/policy_registry.h"
 
 namespace py = pybind11;
 
@@ -36,7 +37,9 @@ std::unique_ptr<Policy> make_from_file(const std::string& argument, const Policy
   return load_python_policy(argument.substr(0, colon), argument.substr(colon + 1), params);
 }
 
-[[maybe_unused]] const bool registered = (register_policy_scheme("python", make_from_file), true);
-
 }  // namespace
 }  // namespace dlsched
+
+extern "C" void dlsched_python_policy_scheme(dlsched::PolicySchemeFactory* factory) {
+  *factory = dlsched::make_from_file;
+}

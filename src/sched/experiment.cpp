@@ -112,7 +112,9 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& requested) 
   ex->scheduler.mechanism = std::string(mechanism.name);
   ex->scheduler.refill_between_rounds = mechanism.refill_between_rounds;
   ex->scheduler.round_ends_with_last_lease = mechanism.round_ends_with_last_lease;
+  ex->scheduler.packed_pairs_end_together = mechanism.packed_pairs_end_together;
   ex->scheduler.resolve_interval = mechanism.resolve_interval * options.time_scale;
+  ex->scheduler.placement_affects_speed = mechanism.placement_affects_speed;
   ex->scheduler.seed = options.seed;
   return ex;
 }

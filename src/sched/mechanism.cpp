@@ -31,20 +31,23 @@ const std::vector<Mechanism>& mechanisms() {
     gavel.refill_between_rounds = false;
     gavel.round_ends_with_last_lease = true;
     gavel.resolve_interval = 1920;
+    gavel.packed_pairs_end_together = true;
     m.push_back(gavel);
 
     // Tiresias' simulator (simulator/run_sim.py): decisions at every arrival, completion and
     // queue-threshold crossing, in whole seconds, with no preemption cost. One-second rounds
-    // reproduce that on its integer-time traces.
+    // reproduce that on its integer-time traces. Placement does not change a job's speed there
+    // (simulator/README.md: it cannot simulate the performance impact of placement).
     Mechanism tiresias;
     tiresias.name = "tiresias";
     tiresias.description =
         "Tiresias' simulator: decisions every second (its events fall on whole seconds), "
-        "no preemption or restore cost";
+        "no preemption or restore cost, no effect of placement on speed";
     tiresias.round_length = 1;
     tiresias.restore_delay = 0;
     tiresias.per_model_restore = false;
     tiresias.suspend_delay = 0;
+    tiresias.placement_affects_speed = false;
     m.push_back(tiresias);
     return m;
   }();

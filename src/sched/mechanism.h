@@ -27,6 +27,14 @@ struct Mechanism {
   /// Policies that compute an allocation (Gavel's LPs, fifo-perf): the least seconds between
   /// two solves; a solve happens only after the set of jobs changed. 0: every round it changed.
   double resolve_interval = 0;
+  /// Does a job spread over more nodes than it needs run slower (the communication model)?
+  /// Tiresias' simulator models no effect of placement on speed: a job runs at its trace speed
+  /// wherever its GPUs are.
+  bool placement_affects_speed = true;
+  /// Does a packed job whose work is done keep its GPUs, and its partner the packed rate,
+  /// until the partner's lease ends (the job finishes then)? Gavel's simulator runs a pair as
+  /// one lease and reports both jobs when the lease ends.
+  bool packed_pairs_end_together = false;
 };
 
 /// The mechanism called `name`; an unknown name is an InputError that lists the valid ones.

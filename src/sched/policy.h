@@ -80,6 +80,9 @@ struct PolicyInput {
   /// Does the core ask only at round boundaries (--mechanism gavel), so that a job a policy
   /// leaves out waits for the next round even if GPUs free up?
   bool decides_only_at_rounds = false;
+  /// Are jobs of the trace still to arrive? (Gavel's simulator forgets its last allocation
+  /// reset after an idle round only once every job has arrived.)
+  bool arrivals_pending = false;
   /// The round mechanism's name (--mechanism: dlsched, gavel, tiresias). Policies whose
   /// reference simulator runs them differently follow it there (fifo under gavel).
   std::string_view mechanism = "dlsched";

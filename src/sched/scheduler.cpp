@@ -119,10 +119,17 @@ void Scheduler::close_accrual(double now, JobState& s) {
   s.share_since = now;
 }
 
+PlacementShape Scheduler::speed_shape(const std::vector<GpuId>& gpus) const {
+  const int type = cluster_.type_of(gpus.front());
+  const int workers = static_cast<int>(gpus.size());
+  return PlacementShape{type, workers,
+                        config_.placement_affects_speed ? cluster_.nodes_spanned(gpus)
+                                                        : throughput_.min_nodes(type, workers)};
+}
+
 double Scheduler::modelled_rate(JobId job) const {
   const JobState& s = states_[job];
-  const PlacementShape shape{s.gpu_type, static_cast<int>(s.gpus.size()),
-                             cluster_.nodes_spanned(s.gpus)};
+  const PlacementShape shape = speed_shape(s.gpus);
   if (s.packed_with < 0) return throughput_.progress_rate(job, shape);
   const auto rate = throughput_.colocated_progress_rate(job, static_cast<JobId>(s.packed_with), shape);
   DLSCHED_EXPECTS(rate.has_value(), fmt::format("jobs {} and {} packed without a co-location entry",
@@ -334,6 +341,7 @@ std::vector<Decision> Scheduler::decide(double now) {
   in.resolve_interval = config_.resolve_interval;
   in.seed = config_.seed;
   in.decides_only_at_rounds = !config_.refill_between_rounds;
+  in.arrivals_pending = finished_ + active_.size() < jobs_.size();
   in.mechanism = config_.mechanism;
   ++decide_calls_;
   const PolicyOutput out = policy_.schedule(in);

@@ -25,7 +25,10 @@ struct SchedulerConfig {
   std::string mechanism = "dlsched";
   bool refill_between_rounds = true;       ///< decide on arrivals and completions between rounds
   bool round_ends_with_last_lease = false; ///< simulate: a round ends when its last lease does
+  /// simulate: a packed job whose work is done finishes only when its partner's lease ends
+  bool packed_pairs_end_together = false;
   double resolve_interval = 0;             ///< least seconds between allocation solves (policies)
+  bool placement_affects_speed = true;     ///< false: a job runs as fast on any nodes (tiresias)
   std::uint64_t seed = 1;                  ///< seed of the policies' random choices
 };
 
@@ -121,6 +124,9 @@ class Scheduler {
   std::size_t finished_jobs() const { return finished_; }
   const SchedulerConfig& config() const { return config_; }
   const Policy& policy() const { return policy_; }
+  /// The placement shape that sets the speed of a job on `gpus`: the nodes they span, or the
+  /// fewest nodes that could hold them when placement does not affect speed.
+  PlacementShape speed_shape(const std::vector<GpuId>& gpus) const;
   /// Restore delay charged when `job` restarts.
   double restore_delay(JobId job) const;
   /// Delay charged when a suspended job resumes on the nodes it was suspended on.

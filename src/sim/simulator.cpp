@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/statistics.h"
 #include "sim/job_rows.h"
 #include "sched/scheduler.h"
 
@@ -85,6 +86,11 @@ class Simulation {
         const Completion c = completions_.top();
         completions_.pop();
         if (c.segment != segment_[c.job]) continue;
+        const double hold = pair_lease_end(c.job, now, next_tick);
+        if (hold > now) {
+          completions_.push(Completion{hold, c.job, c.segment});
+          continue;
+        }
         finish(now, c.job);
       }
       while (next_arrival < n && jobs_[next_arrival].submit_time <= now) {
@@ -166,10 +172,7 @@ class Simulation {
                                   static_cast<std::int32_t>(gpus.size())});
   }
 
-  PlacementShape shape(const std::vector<GpuId>& gpus) const {
-    return PlacementShape{ex_.cluster.type_of(gpus.front()), static_cast<int>(gpus.size()),
-                          ex_.cluster.nodes_spanned(gpus)};
-  }
+  PlacementShape shape(const std::vector<GpuId>& gpus) const { return sched_.speed_shape(gpus); }
 
   /// Iterations a job's lease at the boundary ends with, and when (whole_iterations): the
   /// worker's rule, after its first iteration or once the next would end further past the
@@ -203,6 +206,19 @@ class Simulation {
     // A finish that rounds to `now` is already due: its completion event ends it, and the
     // round must still move time forward.
     return last > now ? std::min(last, full) : full;
+  }
+
+  /// Where packed pairs end together (Gavel's simulator): a packed job whose work is done at
+  /// `now` finishes when its partner's lease ends, at the partner's own finish or at the end
+  /// of the round, whichever is first; until then both keep the GPUs and the packed rates.
+  /// Returns `now` where the job finishes at once.
+  double pair_lease_end(JobId job, double now, double round_end) const {
+    if (!ex_.scheduler.packed_pairs_end_together) return now;
+    const long partner = sched_.state(job).packed_with;
+    if (partner < 0) return now;
+    const auto p = static_cast<JobId>(partner);
+    if (sched_.state(p).status != JobState::Status::RUNNING) return now;
+    return std::min(finish_time(p, now, sched_.iterations_done(p, now)), round_end);
   }
 
   /// When a running job that has done `iters` iterations at `from` finishes, at its rate and
@@ -317,16 +333,6 @@ class Simulation {
   long rounds_ = 0;
 };
 
-double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  // Nearest-rank on the sorted values, interpolated linearly (numpy's default).
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
-
 }  // namespace
 
 RunSummary summarize_jobs(const std::vector<JobRecord>& jobs, int num_gpus) {
@@ -343,15 +349,12 @@ RunSummary summarize_jobs(const std::vector<JobRecord>& jobs, int num_gpus) {
     jct.push_back(r.jct);
     last_finish = std::max(last_finish, r.finish);
   }
-  if (!jct.empty()) {
-    double sum = 0;
-    for (double j : jct) sum += j;
-    s.avg_jct = sum / static_cast<double>(jct.size());
-    s.p50_jct = percentile(jct, 0.5);
-    s.p99_jct = percentile(jct, 0.99);
-    s.makespan = last_finish - first_submit;
-    s.utilisation = s.makespan > 0 ? gpu_seconds / (num_gpus * s.makespan) : 0;
-  }
+  // The same statistics as `dlsched report`: undefined (NaN) when no job finished.
+  s.avg_jct = mean(jct);
+  s.p50_jct = percentile_linear(jct, 0.5);
+  s.p99_jct = percentile_linear(jct, 0.99);
+  s.makespan = jct.empty() ? std::numeric_limits<double>::quiet_NaN() : last_finish - first_submit;
+  s.utilisation = s.makespan > 0 && num_gpus > 0 ? gpu_seconds / (num_gpus * s.makespan) : std::numeric_limits<double>::quiet_NaN();
   return s;
 }
 

@@ -19,7 +19,8 @@ struct SimulationOptions {
   bool whole_iterations = false;
 };
 
-/// Headline figures of a finished run.
+/// Headline figures of a finished run. JCT statistics, makespan and utilisation are NaN when
+/// no job finished.
 struct RunSummary {
   std::size_t jobs = 0;
   std::size_t finished = 0;

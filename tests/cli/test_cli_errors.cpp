@@ -49,6 +49,14 @@ TEST(CliErrors, BrokenTraceRowNamesFileAndLine) {
   expect_input_error(run(simulate_args(trace, out)), trace + ":3:", out);
 }
 
+TEST(CliErrors, BrokenGittinsPriorNamesFileAndLine) {
+  const std::string prior = write_scratch_file("prior.csv", "duration\n120\n-5\n");
+  const std::string out = scratch_dir() + "/out.h5";
+  expect_input_error(run(simulate_args(trace_path("tiresias-60_job.csv"), out,
+                                       "--cluster 2x4:v100 --policy tiresias-gittins --policy-param prior=" + prior)),
+                     prior + ":3: duration '-5' is not a positive number", out);
+}
+
 TEST(CliErrors, UnknownModelIsNamedWithItsLine) {
   const std::string trace = write_scratch_file(
       "unknown-model.csv", "job_id,submit_time,model,num_gpus,iterations\n"

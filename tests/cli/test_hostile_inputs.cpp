@@ -131,6 +131,19 @@ TEST(HostileOutputs, AFailedRunLeavesAnExistingResultsFileAsItWas) {
   EXPECT_EQ(read_all(out), previous);
 }
 
+TEST(HostileNumbers, AClusterBeyondTheGpuLimitIsRefusedBeforeItIsBuilt) {
+  // 1e8 GPUs once grew past 20 GB; the limit is now 1,000,000 GPUs, checked while parsing.
+  const std::string run = "simulate --no-progress -q --trace " + trace_path("tiresias-60_job.csv");
+  expect_refused(run + " --cluster 1000000x100:v100", "more than 1000000 GPUs");
+  expect_refused(run + " --cluster 500000x2:v100,1x1:k80", "more than 1000000 GPUs");
+  const std::string file = write_scratch_file(
+      "huge.toml", "[[groups]]\nnodes = 1000\ngpus_per_node = 8\ntype = \"v100\"\n\n"
+                   "[[groups]]\nnodes = 200000\ngpus_per_node = 8\ntype = \"k80\"\n");
+  expect_refused(run + " --cluster " + file, file + ":6: more than 1000000 GPUs");
+  std::string output;
+  EXPECT_EQ(run_dlsched(run + " --cluster 1000x1000:v100", output), 0) << output;
+}
+
 TEST(HostileNumbers, AThroughputBeyondDoubleRangeNamesFileLineAndKey) {
   const std::string table = write_scratch_file(
       "huge.json", "{\n  \"v100\": {\n    \"ResNet-18 (batch size 16)\": {\"null\": 1e400}\n  }\n}\n");

@@ -7,9 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/statistics.h"
 #include "io/hdf5_results.h"
 #include "io/report_format.h"
 #include "io/report_stats.h"
+#include "sim/simulator.h"
 #include "support/job_records.h"
 #include "support/run_dlsched.h"
 #include "support/test_paths.h"
@@ -89,6 +91,27 @@ TEST(ReportRun, LeavesUndefinedFiguresNaNWhenNoJobFinished) {
   EXPECT_TRUE(std::isnan(r.utilisation));
   EXPECT_TRUE(std::isnan(r.max_rho));
   EXPECT_FALSE(std::isnan(r.avg_queueing_delay));
+}
+
+// The summary simulate and emulate print and `dlsched report` are one definition: the same
+// figures for the same rows, NaN alike when no job finished.
+TEST(ReportRun, AgreesWithTheRunSummaryOfTheDrivers) {
+  ResultsFile f = example_run();
+  for (int finished : {1, 0}) {
+    if (!finished)
+      for (JobRecord& j : f.jobs) j.status = 0;
+    const RunReport r = report_run(f, "x");
+    const RunSummary s = summarize_jobs(f.jobs, 4);
+    const auto same = [](double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; };
+    EXPECT_EQ(static_cast<double>(s.finished), r.finished);
+    EXPECT_TRUE(same(s.avg_jct, r.avg_jct)) << s.avg_jct << " vs " << r.avg_jct;
+    EXPECT_TRUE(same(s.p50_jct, r.p50_jct));
+    EXPECT_TRUE(same(s.p99_jct, r.p99_jct));
+    EXPECT_TRUE(same(s.makespan, r.makespan));
+    EXPECT_TRUE(same(s.utilisation, r.utilisation));
+    EXPECT_EQ(static_cast<double>(s.preemptions), r.preemptions);
+    EXPECT_EQ(std::isnan(s.avg_jct), !finished);
+  }
 }
 
 TEST(ReportGroup, AveragesRunsOfThePolicySkippingUndefinedValues) {

@@ -10,12 +10,13 @@
 set -euo pipefail
 build=${1:?usage: tests/gpu/stage.sh BUILD_DIR}
 cd "$(dirname "$0")/../.."
-bins=(src/dlsched tests/mpi/test_backend_cuda tests/mpi/test_backend_cpu
-      tests/mpi/emu_check_results bench/bench_gpu)
+# dlsched's runtime modules go beside it (.device/bin), where it looks for them.
+bins=(src/dlsched src/dlsched_mpi.so src/dlsched_backend_cuda.so tests/mpi/test_backend_cuda
+      tests/mpi/test_backend_cpu tests/mpi/emu_check_results bench/bench_gpu)
 rm -rf .device/bin .device/lib .device/lib.tar.xz
 mkdir -p .device/bin .device/lib
 for b in "${bins[@]}"; do
-  if [[ ! -x "$build/$b" ]]; then
+  if [[ ! -f "$build/$b" ]]; then
     echo "stage.sh: $build/$b missing (configure where CUDA is found)" >&2
     exit 1
   fi

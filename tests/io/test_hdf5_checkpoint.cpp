@@ -53,6 +53,7 @@ RunCheckpoint checkpoint_of(const Scheduler& s, const Experiment& ex, double clo
   c.boundary_time = 360;
   c.last_lease = 42;
   c.signal = "SIGUSR1";
+  c.wall_time = 1796461890.953827;
   c.scheduler = s.snapshot();
   for (JobId j = 0; j < ex.trace.jobs.size(); ++j)
     c.jobs.push_back(
@@ -97,6 +98,7 @@ TEST(Hdf5Checkpoint, ReadsBackEveryFieldAndRestoresAnIdenticalScheduler) {
   EXPECT_EQ(read.boundary_time, 360);
   EXPECT_EQ(read.last_lease, 42u);
   EXPECT_EQ(read.signal, "SIGUSR1");
+  EXPECT_EQ(read.wall_time, written.wall_time);
   EXPECT_EQ(test::describe(read.scheduler), test::describe(written.scheduler));
   ASSERT_EQ(read.jobs.size(), written.jobs.size());
   for (std::size_t j = 0; j < read.jobs.size(); ++j) {

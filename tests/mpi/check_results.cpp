@@ -5,11 +5,15 @@
 //   emu_check_results EMU.h5 [--expect-preemptions] [--expect-released] [--expect-requeue]
 //   [--compare SIM.h5]
 //   [--write-throughputs OUT.json]
+//   [--interrupted GAP]
 //   emu_check_results EMU.h5 --checkpointed
 // --expect-released: some job communicator was freed because another rank set needed its ranks.
 // --expect-requeue: the run was checkpointed and resumed (allocation event 3, checkpoint
 // consumed). --checkpointed: the file is a run stopped with a checkpoint, not yet resumed: the
 // checkpoint's progress must match the rows written, every GPU must be free.
+// --interrupted GAP: resumed once, at least GAP wall seconds after its checkpoint: the root
+// attributes count it, the gap is no experiment time (rounds and leases go on from the
+// checkpoint's clock), and the restore delays charged for the requeue are one per requeued job.
 // --write-throughputs writes the measured rates as a throughput table (Gavel's JSON layout) that
 // `dlsched simulate --throughputs` reads, so a simulation can run on what the emulator measured.
 // Prints what it found; exits 1 on the first broken property.
@@ -237,6 +241,52 @@ void check_requeued(const ResultsFile& r) {
   }
 }
 
+/// A run resumed once, `gap` wall seconds or more after its checkpoint (the time between the
+/// two launches, measured by the caller).
+void check_interruption(const ResultsFile& r, double gap) {
+  auto attribute = [&](const char* key) {
+    expect(r.attributes.count(key) > 0, fmt::format("root attribute {} is present", key));
+    return r.attributes.count(key) ? std::stod(r.attributes.at(key)) : -1.0;
+  };
+  expect(attribute("interruptions") == 1, "interruptions = 1");
+  const double stopped = attribute("interrupted_wall_seconds");
+  expect(stopped >= gap, fmt::format("interrupted_wall_seconds = {} covers the {} s between the "
+                                     "launches",
+                                     stopped, gap));
+  double requeue_time = -1;
+  std::set<std::uint32_t> requeued;
+  for (const auto& a : r.allocations)
+    if (a.event == 3) requeue_time = a.time, requeued.insert(a.job);
+  // The gap is not experiment time: after the checkpoint rounds tick every round length while
+  // jobs wait, and the first leases are sent at once. Were the gap counted, both would jump by
+  // it (and every later JCT with them). (Before the checkpoint a round may be long: a failed
+  // worker holds the boundary until the lease timeout.)
+  double next_round = 1e300;
+  for (const auto& round : r.rounds)
+    if (round.time > requeue_time) next_round = std::min(next_round, round.time);
+  expect(next_round == 1e300 || next_round < requeue_time + gap / 2,
+         fmt::format("the first round after the checkpoint at t={} is at t={}; the {} s between "
+                     "launches is not experiment time",
+                     requeue_time, next_round, gap));
+  double first_after = 1e300;
+  for (const auto& p : r.progress)
+    if (p.start >= requeue_time) first_after = std::min(first_after, p.start);
+  expect(first_after < requeue_time + gap / 2,
+         fmt::format("the first lease after the checkpoint at t={} starts at t={}", requeue_time,
+                     first_after));
+  // Each requeued job restarts once, paying the restore delay a restart pays in the simulator.
+  if (r.attributes.count("per_model_restore") && r.attributes.at("per_model_restore") == "false") {
+    const double delay = attribute("restore_delay") * attribute("time_scale");
+    const double charged = attribute("requeue_restore_seconds");
+    expect(close_to(charged, delay * static_cast<double>(requeued.size())),
+           fmt::format("requeue_restore_seconds = {}: {} requeued jobs x {} s restore delay",
+                       charged, requeued.size(), delay));
+  }
+  fmt::print("interruption: {} s stopped, not experiment time; {} jobs requeued at t={}, next "
+             "lease at t={}\n",
+             stopped, requeued.size(), requeue_time, first_after);
+}
+
 void compare_with_simulation(const ResultsFile& emu, const ResultsFile& sim) {
   const auto e = start_groups(emu), s = start_groups(sim);
   expect(e.size() == s.size(),
@@ -315,6 +365,7 @@ int main(int argc, char** argv) {
   bool expect_preemptions = false, expect_released = false, expect_requeue = false,
        checkpointed = false;
   std::string sim_path, throughputs_path;
+  double interrupted_gap = -1;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--expect-preemptions")
@@ -325,6 +376,8 @@ int main(int argc, char** argv) {
       expect_requeue = true;
     else if (a == "--checkpointed")
       checkpointed = true;
+    else if (a == "--interrupted" && i + 1 < argc)
+      interrupted_gap = std::stod(argv[++i]);
     else if (a == "--compare" && i + 1 < argc)
       sim_path = argv[++i];
     else if (a == "--write-throughputs" && i + 1 < argc)
@@ -342,6 +395,7 @@ int main(int argc, char** argv) {
     }
     check_emulation(emu, expect_preemptions, expect_released);
     if (expect_requeue) check_requeued(emu);
+    if (interrupted_gap >= 0) check_interruption(emu, interrupted_gap);
     if (!throughputs_path.empty()) write_throughputs(emu, throughputs_path);
     if (!sim_path.empty()) compare_with_simulation(emu, read_results(sim_path));
   } catch (const std::exception& e) {

@@ -1,15 +1,20 @@
 // Unit tests of the emulator's pieces that need no MPI ranks: the message protocol, the
-// driver's communicator registry, the cluster made from hosts, slowdown factors and the work a
-// lease carries.
+// driver's communicator registry, the cluster made from hosts, slowdown factors, the work a
+// lease carries, how rank 0 sees a dead worker process and the interruption counts.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <map>
 
 #include "core/error.h"
 #include "emu/comm_cache.h"
 #include "emu/driver.h"
 #include "emu/emulated_cluster.h"
+#include "emu/interruptions.h"
 #include "emu/protocol.h"
+#include "emu/rank_processes.h"
 #include "support/tiny_experiment.h"
 
 namespace dlsched::emu {
@@ -193,6 +198,39 @@ TEST(EmulatedCluster, SlowdownsFollowTheCatalogUnlessOverridden) {
   const auto given = slowdown_factors(ex->cluster, ex->catalog, {{"slow", 5.0}});
   EXPECT_DOUBLE_EQ(given[slow], 5.0);
   EXPECT_THROW(slowdown_factors(ex->cluster, ex->catalog, {{"k80", 2.0}}), InputError);
+}
+
+TEST(RankProcesses, AnExitedProcessOnThisHostIsGoneAsZombieAndAfterReaping) {
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(0);
+  RankProcesses p{{"here", "here", "elsewhere"}, {static_cast<long>(getpid()), child, child}};
+  EXPECT_FALSE(p.known_gone(0));  // this process: alive
+  // Not reaped yet: a zombie, as a killed rank is until its launcher waits for it.
+  for (int i = 0; i < 200 && !p.known_gone(1); ++i) usleep(5000);
+  EXPECT_TRUE(p.known_gone(1));
+  EXPECT_FALSE(p.known_gone(2));  // another host: cannot be seen from here
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(p.known_gone(1));  // no such process
+  EXPECT_FALSE(p.known_gone(7));  // no such rank
+  EXPECT_EQ(p.describe(2), "rank 2 on host elsewhere");
+}
+
+TEST(Interruptions, AbsentAttributesAreZeroAndMalformedOnesAreRefused) {
+  const Interruptions none = read_interruptions({{"status", "complete"}});
+  EXPECT_EQ(none.count, 0);
+  EXPECT_EQ(none.wall_seconds, 0);
+  EXPECT_EQ(none.restore_seconds, 0);
+  const Interruptions two = read_interruptions(
+      {{"interruptions", "2"}, {"interrupted_wall_seconds", "95.5"},
+       {"requeue_restore_seconds", "0.75"}});
+  EXPECT_EQ(two.count, 2);
+  EXPECT_EQ(two.wall_seconds, 95.5);
+  EXPECT_EQ(two.restore_seconds, 0.75);
+  EXPECT_THROW(read_interruptions({{"interrupted_wall_seconds", "-1"}}), InputError);
+  EXPECT_THROW(read_interruptions({{"interruptions", "x"}}), InputError);
+  EXPECT_THROW(read_interruptions({{"requeue_restore_seconds", "nan"}}), InputError);
 }
 
 TEST(IterationWork, SleepTimeIsTheModelledComputeTime) {

@@ -6,8 +6,10 @@
 # mpirun does after SIGTERM); the first run already passes --resume, as a requeue script would,
 # and must start a new run since the file does not exist yet; check the checkpoint against the
 # rows written; check that a resume
-# with another policy is refused and leaves the file alone; resume and expect every job to
-# finish with exactly its iterations; resume once more and expect "finished, nothing to do".
+# with another policy is refused and leaves the file alone; resume at least 3 s after the stop
+# and expect every job to finish with exactly its iterations, and the time between the two
+# launches to be counted apart, not as experiment time (emu_check_results --interrupted);
+# resume once more and expect "finished, nothing to do".
 #   run_requeue_test.sh SIGNAL DELAY EXPECT OUT CHECKER LAUNCHER... -- EMULATE_ARGS...
 # EMULATE_ARGS must contain "--policy NAME" with NAME other than fifo.
 set -u
@@ -45,6 +47,7 @@ if kill -0 "$pid" 2>/dev/null; then
 fi
 wait "$pid"
 rc=$?
+stopped_at=$(date +%s.%N)
 cat "$log"
 echo "interrupted run: exit $rc"
 if [ "$expect" = nonzero ]; then
@@ -69,8 +72,12 @@ cat "$out.refused.log"
 grep -q "policy differs" "$out.refused.log" || fail "the refusal does not name the policy"
 "$checker" "$out" --checkpointed || fail "the refused resume changed the file"
 
+# A stop of some seconds between allocations, as a requeue waits in the queue.
+sleep 3
+gap=$(awk -v a="$stopped_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
 run "${args[@]}" -o "$out" --resume || fail "the resumed run failed: exit $?"
-"$checker" "$out" --expect-preemptions --expect-requeue || fail "the resumed run's results"
+"$checker" "$out" --expect-preemptions --expect-requeue --interrupted "$gap" ||
+  fail "the resumed run's results"
 
 run "${args[@]}" -o "$out" --resume >"$out.again.log" 2>&1 || fail "resuming a finished run: exit $?"
 grep -q "holds a finished run" "$out.again.log" || fail "resuming a finished run did not say so"

@@ -22,6 +22,7 @@ struct Sample {
   std::string cluster;
   std::string throughputs;
   double round_length;
+  std::string mechanism = "dlsched";
 };
 
 void PrintTo(const Sample& s, std::ostream* os) { *os << s.name; }
@@ -40,6 +41,7 @@ std::unique_ptr<Experiment> load(const Sample& s, const std::string& policy) {
   o.models_path = source_path("jobs/models.toml");
   o.policy = policy;
   o.round_length = s.round_length;
+  o.mechanism = s.mechanism;
   return load_experiment(o);
 }
 
@@ -112,6 +114,31 @@ INSTANTIATE_TEST_SUITE_P(AllSamples, ResumeEveryPolicy,
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            return n;
                          });
+
+// Under --mechanism tiresias the Tiresias policies keep their last decision between the
+// simulator's events: that memory must survive a checkpoint too.
+INSTANTIATE_TEST_SUITE_P(TiresiasMechanism, ResumeEveryPolicy,
+                         ::testing::Combine(::testing::Values(Sample{"tiresias_mechanism",
+                                                                     "tiresias-60_job.csv",
+                                                                     "2x4:v100", "", 1, "tiresias"}),
+                                            ::testing::Values("tiresias-las", "tiresias-gittins")),
+                         [](const auto& info) {
+                           std::string n = std::get<1>(info.param);
+                           for (char& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
+// Policies that run differently under --mechanism gavel (Gavel's AlloX and Gandiva baseline)
+// remember other things there.
+INSTANTIATE_TEST_SUITE_P(GavelMechanism, ResumeEveryPolicy,
+                         ::testing::Combine(::testing::Values(Sample{
+                                                "gavel_small_gavel_mechanism",
+                                                "gavel-small_test.trace",
+                                                "1x4:v100,1x4:p100,1x4:k80",
+                                                trace_path("gavel-simulation_throughputs.json"),
+                                                360, "gavel"}),
+                                            ::testing::Values("allox", "gandiva")),
+                         [](const auto& info) { return std::string(std::get<1>(info.param)); });
 
 class ForgetPolicyState
     : public ::testing::TestWithParam<std::tuple<std::size_t, std::string, std::string>> {};

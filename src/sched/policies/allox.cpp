@@ -15,11 +15,19 @@
 //
 // Parameters: max_jobs (default 64): the matching considers at most this many jobs, oldest
 // first; the others follow in arrival order. preemptive (default 0).
+//
+// Under --mechanism gavel, "allox" runs as Gavel's simulator runs its AlloX: a job matched to
+// a GPU type holds X = 1 there to completion, jobs not first in a GPU's queue wait for a later
+// solve (or run on GPUs the matched jobs leave free), and X is re-solved only after arrivals
+// or completions, at most every resolve interval (gavel_allox_allocation.h, gavel_rounds.h).
+// The parameters above do not apply there.
 #include <algorithm>
 #include <limits>
 #include <numeric>
 
 #include "sched/policies/allox_matching.h"
+#include "sched/policies/gavel_allox_allocation.h"
+#include "sched/policies/gavel_rounds.h"
 #include "sched/policies/gpu_plan.h"
 #include "sched/policy_registry.h"
 
@@ -32,9 +40,11 @@ class AlloxPolicy : public Policy {
       : max_jobs_(p.get_int("max_jobs", 64, 1, 1000000, "waiting jobs considered per matching")),
         preemptive_(p.get_flag("preemptive", false, "match running jobs too at round boundaries (may move or stop them)")) {}
   std::string_view name() const override { return "allox"; }
-  bool preemptive() const override { return preemptive_; }
+  // Gavel's rounds stop the jobs that run on GPUs no matched job needed once one does.
+  bool preemptive() const override { return preemptive_ || gavel_.used(); }
 
   PolicyOutput schedule(const PolicyInput& in) override {
+    if (in.mechanism == "gavel") return gavel_.schedule(in);
     const bool may_preempt = preemptive_ && in.round_boundary;
     plan_.begin(in, may_preempt);
     const int types = static_cast<int>(in.cluster->gpu_types().size());
@@ -102,6 +112,9 @@ class AlloxPolicy : public Policy {
     return plan_.take_output();
   }
 
+  std::string save_state() const override { return gavel_.save_state(); }
+  void restore_state(std::string_view state) override { gavel_.restore_state(name(), state); }
+
  private:
   static double remaining(const JobView& j) {
     return std::max(j.iterations_total - j.iterations_done, 0.0);
@@ -112,6 +125,9 @@ class AlloxPolicy : public Policy {
   GpuPlan plan_;
   std::vector<std::size_t> jobs_;   // view index of each matched job
   std::vector<std::size_t> order_;  // view indices in serving order (duplicates are skipped)
+  // Gavel's AlloX ("AlloX_Perf": its type queues are walked fastest first).
+  GavelMode<GavelAlloxAllocation> gavel_{{.shuffle_types = false, .skip_zero_priority = false},
+                                         GavelAlloxAllocation{}};
 };
 
 }  // namespace

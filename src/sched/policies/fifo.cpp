@@ -21,7 +21,7 @@ class FifoPolicy : public Policy {
   bool work_conserving() const override { return backfill_; }
 
   PolicyOutput schedule(const PolicyInput& in) override {
-    if (!backfill_ && in.mechanism == "gavel") return as_gavel(in);
+    if (!backfill_ && in.mechanism == "gavel") return gavel_.schedule(in);
     PolicyOutput out;
     out.backfill = backfill_;
     out.ranked.reserve(in.jobs.size());
@@ -30,36 +30,13 @@ class FifoPolicy : public Policy {
     return out;
   }
 
-  std::string save_state() const override {
-    if (!used_gavel_) return {};
-    PolicyStateWriter w;
-    gavel_rounds_.save(w);
-    gavel_allocation_.save(w);
-    return w.str();
-  }
-  void restore_state(std::string_view state) override {
-    if (state.empty()) return;
-    PolicyStateReader r(name(), state);
-    gavel_rounds_.restore(r);
-    gavel_allocation_.restore(r);
-    r.finish();
-    used_gavel_ = true;
-  }
+  std::string save_state() const override { return gavel_.save_state(); }
+  void restore_state(std::string_view state) override { gavel_.restore_state(name(), state); }
 
  private:
-  PolicyOutput as_gavel(const PolicyInput& in) {
-    used_gavel_ = true;
-    const auto thr = [&](const JobView& j) { return thr_.of(in, j); };
-    return gavel_rounds_.schedule(in, thr, [&](const PolicyInput& at) {
-      return gavel_allocation_.solve(at, [&](const JobView& j) { return thr_.of(at, j); });
-    });
-  }
-
   bool backfill_;
-  bool used_gavel_ = false;
-  GavelRounds gavel_rounds_{{.shuffle_types = true, .skip_zero_priority = true}};
-  GavelFifoAllocation gavel_allocation_{GavelFifoAllocation::TypeChoice::RANDOM};
-  TypeThroughputs thr_;
+  GavelMode<GavelFifoAllocation> gavel_{{.shuffle_types = true, .skip_zero_priority = true},
+                                        GavelFifoAllocation{GavelFifoAllocation::TypeChoice::RANDOM}};
 };
 
 struct StrictFifo : FifoPolicy {

@@ -36,11 +36,16 @@
 //   continuously; the profile is the throughput table, not a trial run of each pair.
 // - Placement affinity (jobs of one size kept on the same servers) is left to the core's
 //   best-fit consolidated placement; grow-shrink (§3.4) is not implemented.
+//
+// Under --mechanism gavel, "gandiva" runs Gavel's Gandiva baseline as Gavel's simulator runs
+// it (gandiva_gavel.h: equal time shares of every type, random pairs when oversubscribed);
+// the parameters above do not apply there.
 #include <algorithm>
 #include <set>
 #include <utility>
 #include <vector>
 
+#include "sched/policies/gandiva_gavel.h"
 #include "sched/policy_registry.h"
 #include "sched/policy_state.h"
 
@@ -57,6 +62,10 @@ class GandivaPolicy : public Policy {
   bool may_pack() const override { return packing_; }
 
   PolicyOutput schedule(const PolicyInput& in) override {
+    if (in.mechanism == "gavel") {
+      used_gavel_ = true;
+      return gavel_.schedule(in);
+    }
     in_ = &in;
     const std::size_t n = in.jobs.size();
     index_of_.clear();
@@ -207,6 +216,8 @@ class GandivaPolicy : public Policy {
     PolicyStateWriter w;
     w.put(unprofitable_.size());
     for (const auto& [a, b] : unprofitable_) w.put(a).put(b);
+    w.put(used_gavel_);
+    if (used_gavel_) gavel_.save(w);
     return w.str();
   }
   void restore_state(std::string_view state) override {
@@ -218,6 +229,8 @@ class GandivaPolicy : public Policy {
       const auto b = static_cast<JobId>(r.get_int());
       unprofitable_.emplace(a, b);
     }
+    used_gavel_ = r.get_bool();
+    if (used_gavel_) gavel_.restore(r);
     r.finish();
   }
 
@@ -231,6 +244,8 @@ class GandivaPolicy : public Policy {
   std::vector<std::size_t> order_;
   std::vector<std::size_t> leftovers_;                   // served no GPUs of their own
   std::set<std::pair<JobId, JobId>> unprofitable_;       // pairs seen doing worse packed
+  bool used_gavel_ = false;
+  GandivaGavel gavel_;  // under --mechanism gavel
 };
 
 }  // namespace

@@ -17,6 +17,7 @@
 // PolicyInput::resolve_interval seconds (--mechanism gavel: 1920 s, as Gavel's simulator);
 // the policy parameter resolve_interval overrides it.
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <string>
 
@@ -79,7 +80,32 @@ class GavelPolicy : public Policy {
       p.total.push_back(j.iterations_total);
       p.elapsed.push_back(std::max(in.now - j.submit_time, 0.0));
     }
-    return solve_gavel_allocation(p, objective_).share;
+    std::vector<double> x = solve_gavel_allocation(p, objective_).share;
+    if (!aware_) spread_over_types(p, x);
+    return x;
+  }
+
+  /// With unit throughputs only a job's total share matters to the LP, and any split of it
+  /// over the types is optimal. Gavel's interior-point solvers return the centre of that
+  /// face, which (when every job fits every type) is each job's share split over the types
+  /// in proportion to their GPUs (exact for equal-sized types by symmetry); a simplex vertex
+  /// would instead pin jobs to one type. Splitting keeps every constraint: each type then
+  /// holds the same fraction of the jobs' total GPU share as of the cluster's GPUs.
+  static void spread_over_types(const GavelProblem& p, std::vector<double>& x) {
+    const int types = p.num_types();
+    for (double thr : p.throughput)
+      if (thr <= 0) return;  // a job that cannot run on some type: keep the LP's split
+    double gpus = 0;
+    for (int g : p.gpus_per_type) gpus += g;
+    for (int j = 0; j < p.num_jobs(); ++j) {
+      double* row = &x[static_cast<std::size_t>(j) * static_cast<std::size_t>(types)];
+      double total = 0;
+      for (int t = 0; t < types; ++t) total += row[t];
+      // The solver's last bits would otherwise break the ties between equal jobs, which
+      // Gavel's rounds break by arrival order.
+      total = std::round(total * 1e6) / 1e6;
+      for (int t = 0; t < types; ++t) row[t] = total * p.gpus_per_type[t] / gpus;
+    }
   }
 
   GavelObjective objective_;

@@ -61,8 +61,11 @@ void GavelFifoAllocation::assign(const PolicyInput& in, int types) {
     if (fits.empty()) break;  // first come, first served: nobody passes the head
     int type = -1;
     if (choice_ == TypeChoice::RANDOM) {
-      std::mt19937_64 rng(in.seed * 0xD1B54A32D192ED03ULL + draws_++);
-      type = fits[static_cast<std::size_t>(rng() % fits.size())];
+      if (!rng_seeded_) {
+        rng_.seed_with(in.seed);
+        rng_seeded_ = true;
+      }
+      type = fits[rng_.below(static_cast<std::uint32_t>(fits.size()))];
     } else {
       double best = -1;
       for (int t : fits)
@@ -81,14 +84,17 @@ void GavelFifoAllocation::assign(const PolicyInput& in, int types) {
 }
 
 void GavelFifoAllocation::save(PolicyStateWriter& w) const {
-  w.put(draws_).put(type_of_.size());
+  w.put(rng_seeded_);
+  rng_.save(w);
+  w.put(type_of_.size());
   for (int t : type_of_) w.put(t);
   w.put(typed_.size());
   for (JobId id : typed_) w.put(static_cast<std::int64_t>(id));
 }
 
 void GavelFifoAllocation::restore(PolicyStateReader& r) {
-  draws_ = static_cast<std::uint64_t>(r.get_int());
+  rng_seeded_ = r.get_bool();
+  rng_.restore(r);
   type_of_.resize(r.get_count(std::size_t{1} << 32));
   for (int& t : type_of_) t = static_cast<int>(r.get_int());
   typed_.resize(r.get_count(std::size_t{1} << 32));

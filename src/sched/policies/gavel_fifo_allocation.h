@@ -3,18 +3,20 @@
 // finds no type with room for its scale factor.
 //  - random (Gavel's "fifo"): a job keeps the type it was given for its whole life; a new
 //    job takes a finished job's type if it fits there, else a type drawn at random among
-//    those with room (--seed);
+//    those with room, in the order of their names, by Python's random.randrange on a
+//    random.Random(--seed) as Gavel's FIFOPolicy draws it (with the fix its parity data
+//    describes: the drawn type is the one used);
 //  - fastest (Gavel's "fifo_perf"): the allocation is rebuilt at each solve, every job in
 //    arrival order on the type with room where it runs fastest.
 // The round mechanism (gavel_rounds.h) then runs only the jobs X places.
 #pragma once
 
 #include <cstdint>
-#include <random>
 #include <vector>
 
 #include "sched/policy.h"
 #include "sched/policy_state.h"
+#include "sched/python_random.h"
 
 namespace dlsched {
 
@@ -47,7 +49,8 @@ class GavelFifoAllocation {
   TypeChoice choice_;
   std::vector<int> type_of_;  // by JobId: the type X gives it, -1: none
   std::vector<JobId> typed_;  // the jobs with a type, by id
-  std::uint64_t draws_ = 0;   // random types drawn so far (each from its own stream)
+  bool rng_seeded_ = false;
+  PythonRandom rng_;          // the random type choice's stream (Gavel: random.Random(seed))
   std::vector<double> rows_;
   std::vector<double> thr_;  // [view index * types + type]
 };

@@ -83,11 +83,14 @@ class GavelPackedPolicy : public Policy {
       if (fresh) representative.push_back(v);
       p.job_class.push_back(it->second);
     }
+    // No pair can share GPUs (no co-location entries, or a driver that packs nothing): the
+    // LP has no pair columns and is Gavel's unpacked one, solved by its faster solver.
+    const bool packing = in.packing_allowed && in.throughput->has_colocation();
+    if (!packing) return GavelRounds::Solution(solve_gavel_allocation(q, objective_).share);
     p.num_classes = static_cast<int>(representative.size());
     const int classes = p.num_classes;
     p.colocated.assign(static_cast<std::size_t>(classes) * classes * types, 0.0);
-    const bool packing = in.packing_allowed && in.throughput->has_colocation();
-    for (int a = 0; packing && a < classes; ++a)
+    for (int a = 0; a < classes; ++a)
       for (int b = 0; b < classes; ++b) {
         const JobView& ja = in.jobs[representative[a]];
         const JobView& jb = in.jobs[representative[b]];

@@ -43,6 +43,15 @@ void GavelRounds::account(const PolicyInput& in) {
   const int types = static_cast<int>(in.cluster->gpu_types().size());
   if (type_time_.size() != static_cast<std::size_t>(types)) type_time_.assign(types, 0);
   const double half_round = in.round_length / 2;
+  // Where decisions come only at round ends (--mechanism gavel), a round's time is counted
+  // as Gavel's simulator counts it: from the end of the last round that ran anything (0
+  // before the first), so a round that follows an idle wait for an arrival is credited with
+  // that wait too (scheduler.py, simulate(): current_round_start_time moves only when jobs
+  // were dispatched).
+  if (has_last_ && !placed_nothing_) {
+    busy_round_start_ = busy_round_end_;
+    busy_round_end_ = in.now;
+  }
   for (const JobView& j : in.jobs) {
     Track& t = track(j.id, types);
     if (!t.active) {
@@ -54,7 +63,8 @@ void GavelRounds::account(const PolicyInput& in) {
       jobs_changed_ = true;
     }
     if (j.running && has_last_) {
-      const double dt = in.now - std::max(last_now_, j.last_start);
+      const double dt = in.now - (in.decides_only_at_rounds ? busy_round_start_
+                                                            : std::max(last_now_, j.last_start));
       if (dt > 0 && j.packed_with < 0) {
         t.time_on[j.current_type] += dt;
         type_time_[j.current_type] += dt;
@@ -108,7 +118,6 @@ void GavelRounds::reset_and_solve(const PolicyInput& in, const Solver& solve) {
       type_time_[k] += half_round;
     }
   last_reset_ = in.now;
-  ever_reset_ = true;
   jobs_changed_ = false;
   const Solution solution = solve(in);
   const std::vector<double>& x = solution.alone;
@@ -174,13 +183,6 @@ std::vector<int> GavelRounds::type_order(const PolicyInput& in, const Throughput
   const int types = static_cast<int>(type_time_.size());
   std::vector<int> order(types);
   std::iota(order.begin(), order.end(), 0);
-  if (options_.shuffle_types) {
-    // A stream of its own per round: a resumed run draws what the uninterrupted one drew.
-    std::mt19937_64 rng(in.seed * 0x9E3779B97F4A7C15ULL + rounds_);
-    for (int i = types - 1; i > 0; --i)
-      std::swap(order[i], order[static_cast<int>(rng() % static_cast<std::uint64_t>(i + 1))]);
-    return order;
-  }
   // Fastest first: by the jobs' summed throughput relative to their best type (for Gavel's
   // table, v100, p100, k80 as its simulator hard-codes them).
   std::vector<double> speed(types, 0);
@@ -191,24 +193,14 @@ std::vector<int> GavelRounds::type_order(const PolicyInput& in, const Throughput
       for (int k = 0; k < types; ++k) speed[k] += thr[k] / best;
   }
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return speed[a] > speed[b]; });
+  // Gavel's simulator shuffles that list in place with its own random.Random(seed + 5), one
+  // shuffle per decision (scheduler.py, _schedule_jobs_on_workers).
+  if (options_.shuffle_types) type_rng_.shuffle(order);
   return order;
 }
 
-PolicyOutput GavelRounds::schedule(const PolicyInput& in, const Throughputs& throughputs,
-                                   const Solver& solve) {
-  account(in);
-  {
-    // Gavel's simulator also re-solves at once when a round would start with nothing
-    // running (it forgets the last reset then), so an idle cluster never waits for the
-    // interval.
-    const bool idle = std::none_of(in.jobs.begin(), in.jobs.end(),
-                                   [](const JobView& j) { return j.running; });
-    const bool interval_passed =
-        !ever_reset_ || idle || in.now - last_reset_ >= in.resolve_interval;
-    if (jobs_changed_ && interval_passed) reset_and_solve(in, solve);
-  }
-  const std::vector<int> order = type_order(in, throughputs);
-  if (in.round_boundary) ++rounds_;
+void GavelRounds::plan(const PolicyInput& in, const Throughputs& throughputs,
+                       const std::vector<int>& order) {
   plan_.begin(in, in.round_boundary);
   if (!pairs_.empty()) {
     view_of_.resize(tracks_.size());
@@ -246,15 +238,52 @@ PolicyOutput GavelRounds::schedule(const PolicyInput& in, const Throughputs& thr
         continue;
       }
       if (throughputs(j)[type] <= 0) continue;
+      if (tracks_[j.id].x.empty()) {
+        // A job that arrived after the last solve keeps its place in the queue (priority 0,
+        // so last) and takes room there, but Gavel cannot run it without an allocation
+        // (scheduler.py, _schedule_jobs_on_workers: jobs not in the allocation get no
+        // workers): those GPUs idle this round.
+        plan_.hold(j, j.requested_gpus, type);
+        continue;
+      }
       plan_.add(j, j.requested_gpus, type);
     }
   }
-  return plan_.take_output();
+}
+
+PolicyOutput GavelRounds::schedule(const PolicyInput& in, const Throughputs& throughputs,
+                                   const Solver& solve) {
+  account(in);
+  if (!rng_seeded_) {
+    type_rng_.seed_with(in.seed + 5);
+    rng_seeded_ = true;
+  }
+  // Gavel's simulator (scheduler.py, simulate()) forgets its last reset when the previous
+  // decision dispatched nothing and no job was left to arrive when this one began; it marks
+  // "no reset yet" with a last reset at t = 0, so a reset at t = 0 (jobs that arrive at 0)
+  // does not count either (_update_priorities): the next change re-solves at once.
+  bool forget = placed_nothing_ && !arrivals_were_pending_;
+  for (;;) {
+    if (forget) last_reset_ = 0;
+    const bool interval_passed = last_reset_ == 0 || in.now - last_reset_ >= in.resolve_interval;
+    if (jobs_changed_ && interval_passed) reset_and_solve(in, solve);
+    plan(in, throughputs, type_order(in, throughputs));
+    PolicyOutput out = plan_.take_output();
+    placed_nothing_ = out.ranked.empty() && in.round_boundary;
+    arrivals_were_pending_ = in.arrivals_pending;
+    // A decision that placed nothing once every job has arrived is taken again at once:
+    // Gavel's loop comes back at the same time, forgets its last reset and shuffles the
+    // types anew. Once is enough (nothing changes after that).
+    if (!placed_nothing_ || forget || in.arrivals_pending || in.jobs.empty()) return out;
+    forget = true;
+  }
 }
 
 void GavelRounds::save(PolicyStateWriter& w) const {
-  w.put(last_now_).put(last_reset_).put(has_last_).put(ever_reset_).put(jobs_changed_);
-  w.put(rounds_);
+  w.put(last_now_).put(last_reset_).put(has_last_).put(placed_nothing_).put(jobs_changed_);
+  w.put(busy_round_start_).put(busy_round_end_);
+  w.put(arrivals_were_pending_).put(rng_seeded_);
+  type_rng_.save(w);
   w.put(type_time_.size());
   for (double v : type_time_) w.put(v);
   w.put(known_.size());
@@ -284,9 +313,13 @@ void GavelRounds::restore(PolicyStateReader& r) {
   last_now_ = r.get_double();
   last_reset_ = r.get_double();
   has_last_ = r.get_bool();
-  ever_reset_ = r.get_bool();
+  placed_nothing_ = r.get_bool();
   jobs_changed_ = r.get_bool();
-  rounds_ = static_cast<std::uint64_t>(r.get_int());
+  busy_round_start_ = r.get_double();
+  busy_round_end_ = r.get_double();
+  arrivals_were_pending_ = r.get_bool();
+  rng_seeded_ = r.get_bool();
+  type_rng_.restore(r);
   type_time_.resize(r.get_count(kMaxTypes));
   for (double& v : type_time_) v = r.get_double();
   known_.resize(r.get_count(kMaxJobs));

@@ -3,16 +3,22 @@
 // _schedule_jobs_on_workers_helper). It turns an allocation X (job x GPU type -> share of
 // time) into the jobs of one round:
 //  - every job keeps, per GPU type, the time it has run there since the last reset, started
-//    at half a round; every type keeps the time it has handed out in all;
+//    at half a round; every type keeps the time it has handed out in all (where decisions
+//    come only at round ends, a round counts from the end of the last round that ran
+//    anything, idle waits included, as Gavel's simulator counts it);
 //  - X is re-solved only after a job arrived or finished, and then at most once every
 //    resolve interval; each re-solve resets the times and adds to every job's deficit the
-//    time X promised it minus the time it got;
+//    time X promised it minus the time it got. A last reset at t = 0 counts as none; after
+//    a decision that placed nothing, once every job has arrived, the last reset is forgotten
+//    and the decision is taken again at once (Gavel's simulate() loop);
 //  - the priority of job j on type t is X[j][t] / (j's share of t's time), X x 1e9 before it
 //    has any share, 0 where X or the throughput is 0 or j arrived after the last solve;
 //  - each type's queue is sorted by priority, then deficit, then X (ties: arrival order), the
-//    queues are walked one type after the other (fastest type first, or a random order each
-//    round for heterogeneity-agnostic policies), and each job is given the first type that
-//    still has room for its scale factor.
+//    queues are walked one type after the other (fastest type first, or, for
+//    heterogeneity-agnostic policies, that order shuffled each decision by Python's
+//    random.shuffle seeded with --seed + 5, as Gavel's simulator draws it), and each job is
+//    given the first type that still has room for its scale factor; a job that arrived
+//    after the last solve takes that room but is not run (Gavel has no allocation for it).
 // With space sharing (gavel_packed.cpp) X also gives job pairs a share per type; a pair is
 // then one more entry in each type's queue, with its own times and deficits (Gavel keeps them
 // per job combination), and runs as a unit: both jobs on the same GPUs, each at its
@@ -24,12 +30,15 @@
 #include <functional>
 #include <map>
 #include <random>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "sched/policies/gpu_plan.h"
 #include "sched/policy.h"
 #include "sched/policy_state.h"
+#include "sched/python_random.h"
 
 namespace dlsched {
 
@@ -46,8 +55,8 @@ class TypeThroughputs {
 class GavelRounds {
  public:
   struct Options {
-    /// Walk the type queues in a new random order each round (Gavel does for policies whose
-    /// name has neither "Perf" nor "Packing"); otherwise fastest type first.
+    /// Walk the type queues in a new random order each decision (Gavel does for policies
+    /// whose name has neither "Perf" nor "Packing"); otherwise fastest type first.
     bool shuffle_types = false;
     /// Leave out jobs of priority 0 (Gavel's FIFO policies): only jobs X places run.
     bool skip_zero_priority = false;
@@ -88,15 +97,6 @@ class GavelRounds {
     bool active = false;
     bool seen = false;  // scratch: present in the current call
   };
-  /// A job pair's bookkeeping (Gavel's per-combination times and deficits), kept from the
-  /// solve that first gave it a share until one of its jobs finishes.
-  struct PairTrack {
-    std::vector<double> time_on;
-    std::vector<double> deficit;
-    std::vector<double> x;
-    std::vector<char> runs;  // per type: can the two share GPUs there?
-  };
-  using PairKey = std::pair<JobId, JobId>;  // lower id first: the host of the pair's GPUs
   struct Entry {
     double priority;
     double deficit;
@@ -106,11 +106,21 @@ class GavelRounds {
     std::size_t order;    // Gavel's queue order for ties: by later job, the job before pairs
   };
   static constexpr std::size_t NO_PARTNER = static_cast<std::size_t>(-1);
+  /// A job pair's bookkeeping (Gavel's per-combination times and deficits), kept from the
+  /// solve that first gave it a share until one of its jobs finishes.
+  struct PairTrack {
+    std::vector<double> time_on;
+    std::vector<double> deficit;
+    std::vector<double> x;
+    std::vector<char> runs;  // per type: can the two share GPUs there?
+  };
+  using PairKey = std::pair<JobId, JobId>;  // lower id first: the host of the pair's GPUs
 
   Track& track(JobId id, int types);
   void account(const PolicyInput& in);
   void reset_and_solve(const PolicyInput& in, const Solver& solve);
   std::vector<int> type_order(const PolicyInput& in, const Throughputs& throughputs);
+  void plan(const PolicyInput& in, const Throughputs& throughputs, const std::vector<int>& order);
   void add_pair_entries(const PolicyInput& in, int type);
   bool pair_runs_on(const PolicyInput& in, const JobView& a, const JobView& b, int type) const;
 
@@ -122,12 +132,60 @@ class GavelRounds {
   std::vector<double> type_time_;  // seconds handed out per type since the last reset
   std::vector<JobId> known_;       // the active jobs at the previous call
   double last_now_ = 0;
+  double busy_round_start_ = 0;  // Gavel's current round start: the previous busy round's end
+  double busy_round_end_ = 0;
   double last_reset_ = 0;
   bool has_last_ = false;
-  bool ever_reset_ = false;
+  bool placed_nothing_ = false;    // the previous decision asked for no GPUs
+  bool arrivals_were_pending_ = true;  // jobs were still to arrive at the previous decision
   bool jobs_changed_ = false;      // since the last solve
-  std::uint64_t rounds_ = 0;       // rounds decided, for the type shuffle's stream
+  bool rng_seeded_ = false;
+  PythonRandom type_rng_;          // the type shuffle's stream (Gavel: seed + 5)
   std::vector<Entry> entries_;
+};
+
+/// A policy's behaviour under --mechanism gavel: Gavel's rounds over the allocation its
+/// reference policy computes (`Allocation::solve(input, throughputs)`), with the state both
+/// keep for a checkpoint. Policies that run as Gavel's simulator runs them there (fifo, allox)
+/// hold one and hand it the input when the mechanism is gavel.
+template <class Allocation>
+class GavelMode {
+ public:
+  GavelMode(GavelRounds::Options options, Allocation allocation)
+      : rounds_(options), allocation_(std::move(allocation)) {}
+
+  PolicyOutput schedule(const PolicyInput& in) {
+    used_ = true;
+    const auto thr = [&](const JobView& j) { return thr_.of(in, j); };
+    return rounds_.schedule(in, thr, [&](const PolicyInput& at) {
+      return allocation_.solve(at, [&](const JobView& j) { return thr_.of(at, j); });
+    });
+  }
+  /// Has the policy run under --mechanism gavel (or been restored from such a run)?
+  bool used() const { return used_; }
+
+  /// The rounds' and the allocation's state; empty when never used.
+  std::string save_state() const {
+    if (!used_) return {};
+    PolicyStateWriter w;
+    rounds_.save(w);
+    allocation_.save(w);
+    return w.str();
+  }
+  void restore_state(std::string_view policy, std::string_view state) {
+    if (state.empty()) return;
+    PolicyStateReader r(policy, state);
+    rounds_.restore(r);
+    allocation_.restore(r);
+    r.finish();
+    used_ = true;
+  }
+
+ private:
+  bool used_ = false;
+  GavelRounds rounds_;
+  Allocation allocation_;
+  TypeThroughputs thr_;
 };
 
 }  // namespace dlsched

@@ -62,6 +62,13 @@ bool GpuPlan::add_pair(const JobView& host, const JobView& guest, int gpus, int 
   return true;
 }
 
+bool GpuPlan::hold(const JobView& job, int gpus, int type) {
+  if (named(job.id) || !fits(type, gpus)) return false;
+  free_[type] -= gpus;
+  name(job.id);
+  return true;
+}
+
 bool GpuPlan::add_any(const JobView& job, int gpus) {
   if (named(job.id) || gpus <= 0) return false;
   const int type = untyped_choice(job, gpus);

@@ -43,6 +43,9 @@ class GpuPlan {
   /// Appends a typed request for `host` and one for `guest` packed onto its GPUs, if the GPUs
   /// fit and neither job has a request yet; returns whether it did. The pair takes `gpus` once.
   bool add_pair(const JobView& host, const JobView& guest, int gpus, int type);
+  /// Takes room on a type for a job without asking the core for it (the GPUs stay idle in
+  /// this call) if it fits and the job has none yet; returns whether it did.
+  bool hold(const JobView& job, int gpus, int type);
   /// Appends an untyped request if the core will find room for it and the job has none yet;
   /// returns whether it did.
   bool add_any(const JobView& job, int gpus);

@@ -9,39 +9,46 @@
 // order: a job joins the back of a queue when it arrives or moves there, and after every
 // decision the jobs that will wait go to the back, so running jobs stay ahead of waiting ones
 // (as the authors' simulator keeps its queues). "tiresias-gittins" (Discretized 2D-Gittins
-// index, knows the service distribution) serves the highest Gittins index first. A job in a
-// lower queue that has waited at least starve_factor x the time it ran since it last entered
-// the top queue is promoted back to the top queue with its queue service reset (the paper's
-// STARVELIMIT, scaled by PROMOTEKNOB).
+// index) serves the highest Gittins index first, computed from a prior of past job sizes
+// (gittins_index.h), never from the trace being run. A job in a lower queue whose waits since
+// it last entered the top queue add up to starve_factor x the time it ran since then is
+// promoted back to the top queue with its queue service reset (the paper's STARVELIMIT, scaled
+// by PROMOTEKNOB).
 //
-// Parameters (defaults: the authors' simulator, jobs.py, for its dlas-gpu schedule):
+// Parameters (defaults: the authors' simulator, jobs.py and run_sim.py, for its dlas-gpu and
+// dlas-gpu-gittins schedules):
 //   queues=3          K.
 //   thresholds=3250,7200  K-1 comma-separated, increasing GPU-second queue limits.
 //   starve_factor=0   PROMOTEKNOB; 0 disables promotion (dlas-gpu promotes nothing). The
 //                     paper sweeps this knob (the simulator has presets 1, 2, 4 and 8).
 //   delta=3250        tiresias-gittins only: the service quantum of the index, in GPU-seconds.
+//   prior=FILE        tiresias-gittins only: past job sizes (GPU-seconds, a 'duration'
+//                     column); default the YARN sample the simulator loads, built in.
 //
-// Under --mechanism tiresias, decisions come every second (the simulator's events fall on
-// whole seconds) with no preemption cost.
+// Under --mechanism tiresias (rounds of a second, no preemption cost) both policies decide
+// only at the simulator's events and keep their last decision in between: arrivals,
+// completions, and the queue jumps it schedules for running jobs (see remember()). A job
+// moves down at most one queue per event, as there, and tiresias-gittins ranks by the
+// simulator's own index table.
 //
-// Where this differs from the paper:
-// - Demotion and promotion are checked when the core asks (every round, arrival, completion),
-//   not at the exact instant a job crosses a threshold, and preemption waits for the round
-//   (with --mechanism tiresias, a round every second).
-// - The service distribution for the Gittins index is not a prior from a past trace: it is
-//   built from the total service (requested GPUs x isolated time) of every job this policy
-//   has seen so far, i.e. the jobs of the current trace up to now. The ranked job's own size
-//   is one of the samples, so early in a run (few samples) the index leans on oracle sizes.
-// - The index uses the job's total attained service, which a promotion does not reset.
-// - The waiting time compared with the run time is the job's current wait (since its last
-//   preemption), not the sum of its waits since it last entered the top queue.
+// Where this differs from the paper and the authors' simulator:
+// - Under other mechanisms, demotion and promotion are checked when the core asks (every
+//   round, arrival, completion), not at the exact instant a job crosses a threshold.
+// - Under other mechanisms the index is the paper's formula over the prior; under --mechanism
+//   tiresias it is the simulator's table, whose denominator sums the full sizes S of the
+//   samples that finish within the quantum rather than S - a (gittins_index.h).
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
+#include <limits>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/error.h"
+#include "sched/policies/gittins_index.h"
 #include "sched/policy_registry.h"
 #include "sched/policy_state.h"
 
@@ -67,63 +74,6 @@ std::vector<double> parse_thresholds(const std::string& text) {
   return out;
 }
 
-/// Empirical distribution of job service (GPU-seconds) and the Gittins index over it.
-class ServiceDistribution {
- public:
-  void add(double service) { pending_.push_back(service); }
-
-  /// The samples folded in and those pending (when to fold depends on both).
-  void save(PolicyStateWriter& w) const {
-    w.put(sorted_.size());
-    for (double v : sorted_) w.put(v);
-    w.put(pending_.size());
-    for (double v : pending_) w.put(v);
-  }
-  void restore(PolicyStateReader& r, std::size_t limit) {
-    sorted_.resize(r.get_count(limit));
-    for (double& v : sorted_) v = r.get_double();
-    pending_.resize(r.get_count(limit));
-    for (double& v : pending_) v = r.get_double();
-    prefix_.assign(sorted_.size() + 1, 0.0);
-    for (std::size_t i = 0; i < sorted_.size(); ++i) prefix_[i + 1] = prefix_[i] + sorted_[i];
-  }
-
-  /// Folds new samples in. Re-sorting costs O(n) per refresh, so with tens of thousands of
-  /// jobs it is done once the new samples reach 1/64 of the known ones (exact for the first
-  /// 64 jobs, within 1.6% of the samples afterwards).
-  void refresh() {
-    if (pending_.empty() || pending_.size() < std::max<std::size_t>(1, sorted_.size() / 64)) return;
-    const auto middle = static_cast<std::ptrdiff_t>(sorted_.size());
-    std::sort(pending_.begin(), pending_.end());
-    sorted_.insert(sorted_.end(), pending_.begin(), pending_.end());
-    std::inplace_merge(sorted_.begin(), sorted_.begin() + middle, sorted_.end());
-    pending_.clear();
-    prefix_.assign(sorted_.size() + 1, 0.0);
-    for (std::size_t i = 0; i < sorted_.size(); ++i) prefix_[i + 1] = prefix_[i] + sorted_[i];
-  }
-
-  /// Gittins index of a job with attained service a and quantum delta (section 3.2):
-  ///   G = P(S - a <= delta | S > a) / E[min(S - a, delta) | S > a]
-  /// the chance to finish within the next quantum per unit of service it would cost.
-  /// 0 when the job has outlived every sample (nothing is known to finish later).
-  double gittins(double a, double delta) const {
-    const auto first_alive = std::upper_bound(sorted_.begin(), sorted_.end(), a) - sorted_.begin();
-    const auto first_after = std::upper_bound(sorted_.begin(), sorted_.end(), a + delta) - sorted_.begin();
-    const auto n = static_cast<std::ptrdiff_t>(sorted_.size());
-    const double alive = static_cast<double>(n - first_alive);
-    if (alive == 0) return 0;
-    const double finishing = static_cast<double>(first_after - first_alive);
-    const double finishing_service = prefix_[first_after] - prefix_[first_alive] - a * finishing;
-    const double expected = (finishing_service + delta * static_cast<double>(n - first_after)) / alive;
-    return (finishing / alive) / expected;
-  }
-
- private:
-  std::vector<double> sorted_;
-  std::vector<double> prefix_;  // prefix_[i] = sum of the i smallest samples
-  std::vector<double> pending_;
-};
-
 class TiresiasPolicy : public Policy {
  public:
   TiresiasPolicy(const PolicyParams& p, bool gittins)
@@ -139,53 +89,71 @@ class TiresiasPolicy : public Policy {
     limits_.resize(queues - 1);  // extra thresholds are unused
     if (!(delta_ > 0)) throw InputError("policy parameter delta must be positive");
     if (starve_factor_ < 0) throw InputError("policy parameter starve_factor must not be negative");
+    if (gittins_) {
+      const std::string prior = p.get_string(
+          "prior", "", "Gittins: CSV of past job sizes, GPU-s, in a 'duration' column (default: Tiresias' YARN sample)");
+      prior_ = prior.empty() ? parse_service_samples(tiresias_yarn_prior_csv(), "tiresias-yarn-gput1000.csv")
+                             : load_service_samples(prior);
+    }
   }
   std::string_view name() const override { return gittins_ ? "tiresias-gittins" : "tiresias-las"; }
   bool preemptive() const override { return true; }
 
   PolicyOutput schedule(const PolicyInput& in) override {
+    // Tiresias' simulator decides only at its events (arrivals, completions, queue jumps);
+    // between them it keeps its last decision, with the Gittins ranks of that moment.
+    const bool at_events = in.mechanism == "tiresias";
+    if (at_events && !is_event(in)) return last_;
+    // The simulator's own index table there, the paper's formula otherwise (gittins_index.h).
+    if (gittins_ && !index_)
+      index_.emplace(prior_, delta_, at_events ? GittinsIndex::Form::SIMULATOR : GittinsIndex::Form::PAPER);
+
     for (const JobView& j : in.jobs) {
       if (j.id >= jobs_.size()) jobs_.resize(j.id + 1);
       Track& t = jobs_[j.id];
       if (!t.seen) {
         t.seen = true;
         t.seq = next_seq_++;  // joins the end of the top queue
-        if (gittins_) service_.add(j.isolated_time * j.requested_gpus);
       }
       const int was = t.queue;
-      update_queue(in.now, j, t);
+      update_queue(in.now, j, t, at_events ? 1 : static_cast<int>(limits_.size()));
       if (t.queue != was) t.seq = next_seq_++;  // joins the end of its new queue
     }
-    if (gittins_) service_.refresh();
 
     keys_.resize(in.jobs.size());
     for (std::size_t i = 0; i < in.jobs.size(); ++i) {
       const JobView& j = in.jobs[i];
-      // Arrival order breaks ties: views come in arrival order and the sort is stable.
-      // LAS serves a queue in its own order (see pending_to_back); Gittins by index.
-      keys_[i] = Key{jobs_[j.id].queue,
-                     gittins_ ? -service_.gittins(j.attained_gpu_seconds, delta_)
-                              : static_cast<double>(jobs_[j.id].seq),
-                     i};
+      const Track& t = jobs_[j.id];
+      // LAS serves a queue in its own order (see pending_to_back). Gittins serves the highest
+      // index first, of the service since the job last entered the top queue; ties go to the
+      // earlier submission, then to the queue's order.
+      keys_[i] = Key{t.queue, gittins_ ? -index_->at(j.attained_gpu_seconds - t.service_base) : 0.0,
+                     gittins_ ? j.submit_time : 0.0, t.seq, i};
     }
-    std::stable_sort(keys_.begin(), keys_.end(), [](const Key& a, const Key& b) {
-      return a.queue != b.queue ? a.queue < b.queue : a.neg_index < b.neg_index;
+    std::sort(keys_.begin(), keys_.end(), [](const Key& a, const Key& b) {
+      return std::tie(a.queue, a.neg_index, a.submit, a.seq) < std::tie(b.queue, b.neg_index, b.submit, b.seq);
     });
     PolicyOutput out;
     out.ranked.reserve(keys_.size());
     for (const Key& k : keys_) out.ranked.push_back(Request{in.jobs[k.pos].id, in.jobs[k.pos].requested_gpus});
     pending_to_back(in);
+    if (at_events) remember(in, out);
     return out;
   }
 
-  /// Each job's queue and the bases its queue service counts from, and the service samples.
+  /// Each job's queue, the bases its queue service counts from and its place in the queue;
+  /// under --mechanism tiresias also the last decision and when the next event is due.
   std::string save_state() const override {
     PolicyStateWriter w;
     w.put(jobs_.size());
     w.put(next_seq_);
     for (const Track& t : jobs_)
-      w.put(t.seen).put(t.queue).put(t.service_base).put(t.run_base).put(t.seq);
-    service_.save(w);
+      w.put(t.seen).put(t.queue).put(t.service_base).put(t.run_base).put(t.seq).put(t.waited).put(t.seen_at);
+    w.put(next_event_);
+    w.put(last_ids_.size());
+    for (JobId id : last_ids_) w.put(id);
+    w.put(last_.ranked.size());
+    for (const Request& r : last_.ranked) w.put(r.job).put(r.gpus);
     return w.str();
   }
   void restore_state(std::string_view state) override {
@@ -199,8 +167,17 @@ class TiresiasPolicy : public Policy {
       t.service_base = r.get_double();
       t.run_base = r.get_double();
       t.seq = r.get_int();
+      t.waited = r.get_double();
+      t.seen_at = r.get_double();
     }
-    service_.restore(r, kMaxJobs);
+    next_event_ = r.get_double();
+    last_ids_.resize(r.get_count(kMaxJobs));
+    for (JobId& id : last_ids_) id = static_cast<JobId>(r.get_int());
+    last_.ranked.resize(r.get_count(kMaxJobs));
+    for (Request& q : last_.ranked) {
+      q.job = static_cast<JobId>(r.get_int());
+      q.gpus = static_cast<int>(r.get_int());
+    }
     r.finish();
   }
 
@@ -211,40 +188,91 @@ class TiresiasPolicy : public Policy {
     int queue = 0;
     double service_base = 0;  // attained GPU-seconds when it last entered the top queue
     double run_base = 0;      // attained seconds when it last entered the top queue
+    double waited = 0;        // seconds waited since then, counted once it has run again
+    double seen_at = -1;      // when the policy last updated this record (-1: never)
     std::int64_t seq = 0;     // place in its queue: smaller is served first
   };
   struct Key {
     int queue;
     double neg_index;  // minus the Gittins index, so that ascending order serves the highest
+    double submit;
+    std::int64_t seq;
     std::size_t pos;
   };
 
-  void update_queue(double now, const JobView& j, Track& t) const {
-    const int last = static_cast<int>(limits_.size());
-    while (t.queue < last && j.attained_gpu_seconds - t.service_base >= limits_[t.queue]) ++t.queue;
-    if (t.queue == 0 || j.running || starve_factor_ <= 0) return;
+  /// Demotes a job by at most `steps` queues whose limits its queue service has reached, and
+  /// promotes a starved one: a job below the top queue whose waits since it entered the top
+  /// queue and ran add up to starve_factor x the time it has run since (run_sim.py,
+  /// dlas_sim_jobs: last_pending_time against executed_time). A job's state changes only when
+  /// the policy is called, so it waited the whole time since the last update if it waits now.
+  void update_queue(double now, const JobView& j, Track& t, int steps) const {
     const double ran = j.attained_seconds - t.run_base;
-    if (ran > 0 && now - j.queued_since >= starve_factor_ * ran) {
+    if (!j.running && ran > 0 && t.seen_at >= 0) t.waited += now - t.seen_at;
+    t.seen_at = now;
+    const int last = static_cast<int>(limits_.size());
+    for (int s = 0; s < steps && t.queue < last && j.attained_gpu_seconds - t.service_base >= limits_[t.queue]; ++s)
+      ++t.queue;
+    if (t.queue == 0 || j.running || starve_factor_ <= 0) return;
+    if (ran > 0 && t.waited >= starve_factor_ * ran) {
       t.queue = 0;
       t.service_base = j.attained_gpu_seconds;
       t.run_base = j.attained_seconds;
+      t.waited = 0;
     }
   }
 
   /// After a pass, the jobs of each queue that will wait go to its back in their order, so
   /// that running jobs stay ahead of waiting ones (Tiresias' simulator, run_sim.py). Counted
   /// as the core serves the ranking: by free GPUs, with running jobs kept between rounds.
+  /// Marks in runs_ (by position in keys_) the jobs that will run.
   void pending_to_back(const PolicyInput& in) {
     int free = in.cluster->num_gpus();
     if (!in.round_boundary)
       for (const JobView& j : in.jobs)
         if (j.running) free -= j.current_gpus;
-    for (const Key& k : keys_) {
-      const JobView& j = in.jobs[k.pos];
+    runs_.assign(keys_.size(), false);
+    for (std::size_t k = 0; k < keys_.size(); ++k) {
+      const JobView& j = in.jobs[keys_[k].pos];
       const bool runs = !in.round_boundary ? j.running || j.requested_gpus <= free
                                            : j.requested_gpus <= free;
       if (runs && (in.round_boundary || !j.running)) free -= j.requested_gpus;
       if (!runs) jobs_[j.id].seq = next_seq_++;
+      runs_[k] = runs;
+    }
+  }
+
+  /// Is this call one of the reference's events: a job arrived or finished since the last
+  /// decision, or a queue jump is due?
+  bool is_event(const PolicyInput& in) const {
+    if (in.now >= next_event_ || in.jobs.size() != last_ids_.size()) return true;
+    for (std::size_t i = 0; i < in.jobs.size(); ++i)
+      if (in.jobs[i].id != last_ids_[i]) return true;
+    return false;
+  }
+
+  /// Keeps the decision and schedules the next queue jump as Tiresias' simulator does
+  /// (run_sim.py, dlas_sim_jobs): for a running job below the last queue, its queue limit
+  /// minus the seconds it ran, divided by its GPUs and rounded down, from now. That mixes
+  /// GPU-seconds with seconds: a multi-GPU job's jump comes after its service has crossed the
+  /// limit (and one that falls short just schedules another), so demotions come late; events
+  /// between them (arrivals, completions) demote it as soon as its service has crossed. For a
+  /// waiting job that may be promoted, when its waits will add up to starve_factor x its run.
+  void remember(const PolicyInput& in, const PolicyOutput& out) {
+    last_ = out;
+    last_ids_.clear();
+    for (const JobView& j : in.jobs) last_ids_.push_back(j.id);
+    next_event_ = std::numeric_limits<double>::infinity();
+    const int last = static_cast<int>(limits_.size());
+    for (std::size_t k = 0; k < keys_.size(); ++k) {
+      const JobView& j = in.jobs[keys_[k].pos];
+      const Track& t = jobs_[j.id];
+      const double ran = j.attained_seconds - t.run_base;
+      double at = std::numeric_limits<double>::infinity();
+      if (runs_[k] && t.queue < last)
+        at = in.now + std::floor((limits_[t.queue] - ran) / j.requested_gpus);
+      else if (!runs_[k] && t.queue > 0 && starve_factor_ > 0 && ran > 0)
+        at = in.now + starve_factor_ * ran - t.waited;
+      if (at > in.now) next_event_ = std::min(next_event_, at);
     }
   }
 
@@ -254,8 +282,14 @@ class TiresiasPolicy : public Policy {
   double delta_;
   std::vector<double> limits_;  // limits_[i]: service at which a job leaves queue i
   std::vector<Track> jobs_;     // by JobId
-  ServiceDistribution service_;
+  std::vector<double> prior_;           // Gittins: past job sizes, GPU-seconds
+  std::optional<GittinsIndex> index_;  // built at the first call, once the mechanism is known
   std::vector<Key> keys_;       // reused buffer
+  std::vector<bool> runs_;      // by position in keys_: runs after this pass
+  // --mechanism tiresias: the last decision, the jobs it was made for, the next queue jump.
+  PolicyOutput last_;
+  std::vector<JobId> last_ids_;
+  double next_event_ = 0;
 };
 
 struct TiresiasLas : TiresiasPolicy {
@@ -271,7 +305,7 @@ DLSCHED_REGISTER_POLICY("tiresias-las",
                         "Tiresias discretized 2D-LAS: K queues by GPU-service, FIFO inside, preemptive",
                         TiresiasLas)
 DLSCHED_REGISTER_POLICY("tiresias-gittins",
-                        "Tiresias discretized 2D-Gittins index over the service distribution seen, preemptive",
+                        "Tiresias discretized 2D-Gittins index over a prior of past job sizes, preemptive",
                         TiresiasGittins)
 
 }  // namespace dlsched
