@@ -1,0 +1,290 @@
+#include "sched/policies/pollux_search.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <unordered_set>
+
+#include "core/error.h"
+
+namespace dlsched {
+namespace {
+
+double uniform(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+int below(std::mt19937_64& rng, int n) { return static_cast<int>(uniform(rng) * n); }
+
+std::uint64_t hash_of(const AllocationMatrix& x) {
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (std::int16_t v : x) {
+    h ^= static_cast<std::uint16_t>(v);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+struct Individual {
+  AllocationMatrix x;
+  double f0 = 0, f1 = 0;  // minimised: -mean, -utility
+  int rank = 0;
+  double crowding = 0;
+};
+
+bool dominates(const Individual& a, const Individual& b) {
+  return a.f0 <= b.f0 && a.f1 <= b.f1 && (a.f0 < b.f0 || a.f1 < b.f1);
+}
+
+/// Non-dominated sorting of two objectives: points in order of (f0, f1) join the first front
+/// none of whose members dominates them; the member that could is the one with least f1.
+std::vector<std::vector<int>> sort_fronts(const std::vector<Individual>& pop) {
+  std::vector<int> order(pop.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int a, int b) {
+    return pop[a].f0 != pop[b].f0 ? pop[a].f0 < pop[b].f0 : pop[a].f1 < pop[b].f1;
+  });
+  std::vector<std::vector<int>> fronts;
+  std::vector<int> guard;  // per front: its member with least f1 (then least f0)
+  for (int i : order) {
+    std::size_t k = 0;
+    while (k < fronts.size() && dominates(pop[guard[k]], pop[i])) ++k;
+    if (k == fronts.size()) {
+      fronts.emplace_back();
+      guard.push_back(i);
+    }
+    fronts[k].push_back(i);
+    if (pop[i].f1 < pop[guard[k]].f1) guard[k] = i;
+  }
+  return fronts;
+}
+
+/// NSGA-II's crowding distance within one front (infinite at the ends, and for fronts of 1-2).
+void set_crowding(std::vector<Individual>& pop, const std::vector<int>& front) {
+  if (front.size() <= 2) {
+    for (int i : front) pop[i].crowding = std::numeric_limits<double>::infinity();
+    return;
+  }
+  for (int i : front) pop[i].crowding = 0;
+  std::vector<int> sorted = front;
+  for (int m = 0; m < 2; ++m) {
+    const auto f = [&](int i) { return m == 0 ? pop[i].f0 : pop[i].f1; };
+    std::sort(sorted.begin(), sorted.end(), [&](int a, int b) { return f(a) < f(b); });
+    const double range = f(sorted.back()) - f(sorted.front());
+    pop[sorted.front()].crowding = std::numeric_limits<double>::infinity();
+    pop[sorted.back()].crowding = std::numeric_limits<double>::infinity();
+    if (!(range > 0)) continue;
+    for (std::size_t k = 1; k + 1 < sorted.size(); ++k)
+      pop[sorted[k]].crowding += (f(sorted[k + 1]) - f(sorted[k - 1])) / range / 2;
+  }
+}
+
+/// Keeps `n` of `pop`: whole fronts in rank order, the last one cut by crowding (widest
+/// first, random among equals).
+std::vector<Individual> survive(std::vector<Individual> pop, std::size_t n, std::mt19937_64& rng) {
+  const auto fronts = sort_fronts(pop);
+  std::vector<Individual> kept;
+  kept.reserve(n);
+  for (std::size_t k = 0; k < fronts.size() && kept.size() < n; ++k) {
+    set_crowding(pop, fronts[k]);
+    std::vector<int> front = fronts[k];
+    for (int i : front) pop[i].rank = static_cast<int>(k);
+    if (kept.size() + front.size() > n) {
+      std::shuffle(front.begin(), front.end(), rng);
+      std::stable_sort(front.begin(), front.end(),
+                       [&](int a, int b) { return pop[a].crowding > pop[b].crowding; });
+      front.resize(n - kept.size());
+    }
+    for (int i : front) kept.push_back(std::move(pop[i]));
+  }
+  return kept;
+}
+
+/// Binary tournament: the dominating one, else the more crowded-apart, else either.
+int tournament(const std::vector<Individual>& pop, std::mt19937_64& rng) {
+  const int n = static_cast<int>(pop.size());
+  const int a = below(rng, n);
+  if (n == 1) return a;
+  int b = below(rng, n - 1);
+  if (b >= a) ++b;
+  if (dominates(pop[a], pop[b])) return a;
+  if (dominates(pop[b], pop[a])) return b;
+  if (pop[a].crowding > pop[b].crowding) return a;
+  if (pop[b].crowding > pop[a].crowding) return b;
+  return uniform(rng) < 0.5 ? a : b;
+}
+
+/// Pollux's mutation (pollux.py, Problem._mutation): each job's row is reset to the current
+/// allocation with probability 0.1; each row, with probability 0.1, loses each of its entries
+/// with probability 0.1; then an entry is raised to a uniform count between its value and a
+/// node's capacity with probability p1 + p2 - p1 p2, p1 spreading 1 over the nodes with a free
+/// GPU and p2 spreading 1 over those of them where the job already runs.
+void mutate(const PolluxProblem& p, AllocationMatrix& x, std::mt19937_64& rng) {
+  const int J = p.jobs, N = p.nodes;
+  for (int j = 0; j < J; ++j)
+    if (uniform(rng) < 0.1)
+      std::copy(p.base.begin() + j * N, p.base.begin() + (j + 1) * N, x.begin() + j * N);
+  for (int j = 0; j < J; ++j)
+    if (uniform(rng) < 0.1)
+      for (int n = 0; n < N; ++n)
+        if (uniform(rng) < 0.1) x[j * N + n] = 0;
+  std::vector<int> free(p.node_gpus);
+  for (int j = 0; j < J; ++j)
+    for (int n = 0; n < N; ++n) free[n] -= x[j * N + n];
+  int free_nodes = 0;
+  for (int n = 0; n < N; ++n) free_nodes += free[n] >= 1;
+  if (free_nodes == 0) return;
+  const double p1 = 1.0 / free_nodes;
+  for (int j = 0; j < J; ++j) {
+    int running_free = 0;
+    for (int n = 0; n < N; ++n) running_free += free[n] >= 1 && x[j * N + n] > 0;
+    const double p2 = running_free ? 1.0 / running_free : 0.0;
+    for (int n = 0; n < N; ++n) {
+      if (free[n] < 1) continue;
+      const double q = x[j * N + n] > 0 ? p1 + p2 - p1 * p2 : p1;
+      if (uniform(rng) < q) {
+        const int lo = x[j * N + n];
+        x[j * N + n] = static_cast<std::int16_t>(lo + below(rng, p.node_gpus[n] - lo + 1));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void repair_allocation(const PolluxProblem& p, AllocationMatrix& x, std::mt19937_64& rng) {
+  const int J = p.jobs, N = p.nodes;
+  if (p.avoid_interference) {
+    // Nodes already holding a distributed job refuse the other distributed jobs there.
+    std::vector<char> taken(N, 0);
+    for (int j = 0; j < J; ++j) {
+      int spread = 0;
+      for (int n = 0; n < N; ++n) spread += x[j * N + n] > 0;
+      if (spread <= 1) continue;
+      for (int n = 0; n < N; ++n)
+        if (x[j * N + n] > 0) {
+          if (taken[n]) x[j * N + n] = 0;
+          taken[n] = 1;
+        }
+    }
+  }
+  std::vector<int> order(N);
+  for (int j = 0; j < J; ++j) {
+    int total = 0, spread = 0;
+    for (int n = 0; n < N; ++n) {
+      total += x[j * N + n];
+      spread += x[j * N + n] > 0;
+    }
+    if (total <= p.max_replicas[j] && spread <= p.max_nodes_per_job) continue;
+    // Keep max_replicas GPUs on at most max_nodes_per_job nodes, in a random node order.
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+    int left = p.max_replicas[j], nodes_left = p.max_nodes_per_job;
+    for (int n : order) {
+      auto& v = x[j * N + n];
+      if (v == 0) continue;
+      if (nodes_left == 0) {
+        v = 0;
+        continue;
+      }
+      v = static_cast<std::int16_t>(std::min<int>(v, left));
+      left -= v;
+      if (v > 0) --nodes_left;
+    }
+  }
+  // Node capacity, earlier jobs first.
+  for (int n = 0; n < N; ++n) {
+    int left = p.node_gpus[n];
+    for (int j = 0; j < J; ++j) {
+      auto& v = x[j * N + n];
+      v = static_cast<std::int16_t>(std::min<int>(v, left));
+      left -= v;
+    }
+  }
+}
+
+std::pair<double, double> evaluate_allocation(const PolluxProblem& p, const AllocationMatrix& x) {
+  const int J = p.jobs, N = p.nodes;
+  double sum = 0, log_sum = 0, raw_sum = 0;
+  std::vector<char> used(N, 0);
+  for (int j = 0; j < J; ++j) {
+    int replicas = 0, spread = 0;
+    bool moved = false;
+    for (int n = 0; n < N; ++n) {
+      const int v = x[j * N + n];
+      replicas += v;
+      spread += v > 0;
+      if (v > 0) used[n] = 1;
+      moved |= v != p.base[j * N + n];
+    }
+    const double raw = replicas > 0 ? p.speedup(j, spread, replicas) : 0.0;
+    raw_sum += raw;
+    double scaled = raw * p.speedup_scale;
+    if (moved) scaled *= p.restart_factor[j];
+    if (p.fairness_p == 0) log_sum += std::log(std::max(scaled, 1e-3));
+    else sum += std::pow(scaled + 1e-3, p.fairness_p);
+  }
+  const double mean = p.fairness_p == 0 ? std::exp(log_sum / J)
+                                        : std::pow(sum / J, 1.0 / p.fairness_p);
+  int gpus = 0;
+  for (int n = 0; n < N; ++n) gpus += used[n] ? p.node_gpus[n] : 0;
+  return {mean, gpus > 0 ? raw_sum / gpus : 0.0};
+}
+
+SearchResult search_allocation(const PolluxProblem& p, std::vector<AllocationMatrix> seeds,
+                               const SearchOptions& o, std::mt19937_64& rng) {
+  DLSCHED_EXPECTS(!seeds.empty() && p.jobs > 0, "the search needs a seed and a job");
+  const std::size_t cells = static_cast<std::size_t>(p.jobs) * p.nodes;
+  std::vector<Individual> pop;
+  std::unordered_set<std::uint64_t> seen;
+  const auto add = [&](AllocationMatrix x, std::vector<Individual>& to) {
+    DLSCHED_EXPECTS(x.size() == cells, "an allocation of the wrong shape");
+    if (!seen.insert(hash_of(x)).second) return;  // duplicates are dropped, as pymoo does
+    const auto [mean, utility] = evaluate_allocation(p, x);
+    to.push_back({std::move(x), -mean, -utility});
+  };
+  for (AllocationMatrix& x : seeds) {
+    repair_allocation(p, x, rng);
+    add(std::move(x), pop);
+  }
+  pop = survive(std::move(pop), o.population, rng);
+  for (int gen = 1; gen < o.generations; ++gen) {
+    std::vector<Individual> offspring;
+    for (int tries = 0; tries < o.max_mating_tries &&
+                        offspring.size() < static_cast<std::size_t>(o.population);
+         ++tries) {
+      for (int mating = 0; mating < o.population / 2; ++mating) {
+        AllocationMatrix a = pop[tournament(pop, rng)].x;
+        AllocationMatrix b = pop[tournament(pop, rng)].x;
+        if (uniform(rng) < o.crossover_probability) {
+          // Single-point crossover over jobs: rows before the point are swapped.
+          const int point = below(rng, p.jobs);
+          for (int j = 0; j < point; ++j)
+            std::swap_ranges(a.begin() + j * p.nodes, a.begin() + (j + 1) * p.nodes,
+                             b.begin() + j * p.nodes);
+        }
+        for (AllocationMatrix* child : {&a, &b}) {
+          mutate(p, *child, rng);
+          repair_allocation(p, *child, rng);
+          if (offspring.size() < static_cast<std::size_t>(o.population))
+            add(std::move(*child), offspring);
+        }
+      }
+    }
+    for (Individual& i : offspring) pop.push_back(std::move(i));
+    pop = survive(std::move(pop), o.population, rng);
+    seen.clear();
+    for (const Individual& i : pop) seen.insert(hash_of(i.x));
+  }
+  SearchResult result;
+  const auto fronts = sort_fronts(pop);
+  const Individual* best = nullptr;
+  for (int i : fronts.front()) {
+    result.front.push_back(pop[i].x);
+    if (!best || pop[i].f0 < best->f0) best = &pop[i];
+  }
+  result.best = best->x;
+  result.best_mean = -best->f0;
+  result.best_utility = -best->f1;
+  return result;
+}
+
+}  // namespace dlsched
