@@ -117,9 +117,22 @@ void AdaptiveJob::reallocate(const std::vector<int>& placement) {
 }
 
 double AdaptiveJob::goodput(int nodes, int replicas) const {
-  if (!perf_ || nodes < 1 || replicas < nodes) return 0;
+  if (!perf_ || nodes < 1 || replicas < nodes || replicas > 0xffff) return 0;
+  const auto same = [](const adaptive::PerfParams& a, const adaptive::PerfParams& b) {
+    return a.alpha_c == b.alpha_c && a.beta_c == b.beta_c && a.alpha_n == b.alpha_n &&
+           a.beta_n == b.beta_n && a.alpha_r == b.alpha_r && a.beta_r == b.beta_r &&
+           a.gamma == b.gamma;
+  };
+  if (!same(*perf_, cached_perf_) || grad_.sqr != cached_grad_.sqr ||
+      grad_.var != cached_grad_.var) {
+    goodput_cache_.clear();
+    cached_perf_ = *perf_;
+    cached_grad_ = grad_;
+  }
+  const std::uint32_t key = static_cast<std::uint32_t>(nodes) << 16 | replicas;
+  if (const auto it = goodput_cache_.find(key); it != goodput_cache_.end()) return it->second;
   const adaptive::GoodputModel model(*perf_, grad_, limits_.init_batch_size);
-  return model
+  return goodput_cache_[key] = model
       .optimize(nodes, replicas,
                 {static_cast<double>(limits_.max_batch_size), limits_.min_local_bsz,
                  limits_.max_local_bsz, true})

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "core/adaptive/application_profile.h"
@@ -84,6 +85,11 @@ class AdaptiveJob : public AdaptiveEstimates {
   std::optional<adaptive::PerfParams> perf_;
   adaptive::GradStats grad_;
   int max_profiled_replicas_ = 0;
+  // goodput() by (nodes << 16 | replicas), for the model it was computed with: policies ask
+  // for the same few allocations round after round, and each costs a batch-size search.
+  mutable std::unordered_map<std::uint32_t, double> goodput_cache_;
+  mutable adaptive::PerfParams cached_perf_;
+  mutable adaptive::GradStats cached_grad_;
 };
 
 }  // namespace dlsched

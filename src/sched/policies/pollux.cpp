@@ -26,7 +26,6 @@
 #include <fmt/format.h>
 #include <map>
 #include <numeric>
-#include <random>
 
 #include "core/error.h"
 #include "sched/policies/pollux_search.h"
@@ -75,7 +74,12 @@ class PolluxPolicy : public Policy {
     PolluxProblem problem;
     problem.jobs = J;
     problem.nodes = N;
-    for (const Node& n : nodes) problem.node_gpus.push_back(n.num_gpus);
+    for (const Node& n : nodes) {
+      if (n.num_gpus > 255)
+        throw InputError(fmt::format("policy pollux: node {} has {} GPUs; at most 255 per node",
+                                     n.name, n.num_gpus));
+      problem.node_gpus.push_back(n.num_gpus);
+    }
     problem.avoid_interference = avoid_interference_;
     problem.fairness_p = p_;
     // A replica's share of the cluster is 1 / G GPUs; a fair share is ceil(G / J) GPUs on
@@ -95,7 +99,7 @@ class PolluxPolicy : public Policy {
       problem.restart_factor.push_back(
           std::max(age - a.restarts * restart_penalty_, 0.0) / (age + restart_penalty_));
       for (int n = 0; n < N && n < static_cast<int>(a.node_gpus.size()); ++n)
-        problem.base[j * N + n] = static_cast<std::int16_t>(a.node_gpus[n]);
+        problem.base[j * N + n] = static_cast<std::uint8_t>(a.node_gpus[n]);
       if (est[j]->has_model())
         base_goodput[j] = est[j]->goodput(fair_nodes, static_cast<int>(fair_replicas));
     }
@@ -147,7 +151,7 @@ class PolluxPolicy : public Policy {
   double restart_penalty_;
   bool avoid_interference_;
   SearchOptions options_;
-  std::mt19937_64 rng_;
+  SearchRandom rng_;
   bool seeded_ = false;
   std::vector<AllocationMatrix> prev_front_;
   std::vector<JobId> prev_jobs_;

@@ -2,24 +2,53 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
+#include <random>
 #include <unordered_set>
 
 #include "core/error.h"
 
 namespace dlsched {
+
+void SearchRandom::seed(std::uint64_t seed) {
+  for (std::uint64_t& word : s_) {  // splitmix64
+    std::uint64_t z = (seed += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    word = z ^ (z >> 31);
+  }
+}
+
+SearchRandom::result_type SearchRandom::operator()() {
+  const auto rotl = [](std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); };
+  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+  const std::uint64_t t = s_[1] << 17;
+  s_[2] ^= s_[0];
+  s_[3] ^= s_[1];
+  s_[1] ^= s_[2];
+  s_[0] ^= s_[3];
+  s_[2] ^= t;
+  s_[3] = rotl(s_[3], 45);
+  return result;
+}
+
 namespace {
 
-double uniform(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
-int below(std::mt19937_64& rng, int n) { return static_cast<int>(uniform(rng) * n); }
+double uniform(SearchRandom& rng) { return rng.uniform(); }
+int below(SearchRandom& rng, int n) { return rng.below(n); }
 
 std::uint64_t hash_of(const AllocationMatrix& x) {
-  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (std::int16_t v : x) {
-    h ^= static_cast<std::uint16_t>(v);
-    h *= 1099511628211ull;
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a over 8-byte words
+  std::size_t i = 0;
+  for (; i + 8 <= x.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, x.data() + i, 8);
+    h = (h ^ w) * 1099511628211ull;
+    h ^= h >> 29;
   }
+  for (; i < x.size(); ++i) h = (h ^ x[i]) * 1099511628211ull;
   return h;
 }
 
@@ -79,7 +108,7 @@ void set_crowding(std::vector<Individual>& pop, const std::vector<int>& front) {
 
 /// Keeps `n` of `pop`: whole fronts in rank order, the last one cut by crowding (widest
 /// first, random among equals).
-std::vector<Individual> survive(std::vector<Individual> pop, std::size_t n, std::mt19937_64& rng) {
+std::vector<Individual> survive(std::vector<Individual> pop, std::size_t n, SearchRandom& rng) {
   const auto fronts = sort_fronts(pop);
   std::vector<Individual> kept;
   kept.reserve(n);
@@ -99,7 +128,7 @@ std::vector<Individual> survive(std::vector<Individual> pop, std::size_t n, std:
 }
 
 /// Binary tournament: the dominating one, else the more crowded-apart, else either.
-int tournament(const std::vector<Individual>& pop, std::mt19937_64& rng) {
+int tournament(const std::vector<Individual>& pop, SearchRandom& rng) {
   const int n = static_cast<int>(pop.size());
   const int a = below(rng, n);
   if (n == 1) return a;
@@ -117,7 +146,7 @@ int tournament(const std::vector<Individual>& pop, std::mt19937_64& rng) {
 /// with probability 0.1; then an entry is raised to a uniform count between its value and a
 /// node's capacity with probability p1 + p2 - p1 p2, p1 spreading 1 over the nodes with a free
 /// GPU and p2 spreading 1 over those of them where the job already runs.
-void mutate(const PolluxProblem& p, AllocationMatrix& x, std::mt19937_64& rng) {
+void mutate(const PolluxProblem& p, AllocationMatrix& x, SearchRandom& rng) {
   const int J = p.jobs, N = p.nodes;
   for (int j = 0; j < J; ++j)
     if (uniform(rng) < 0.1)
@@ -129,20 +158,21 @@ void mutate(const PolluxProblem& p, AllocationMatrix& x, std::mt19937_64& rng) {
   std::vector<int> free(p.node_gpus);
   for (int j = 0; j < J; ++j)
     for (int n = 0; n < N; ++n) free[n] -= x[j * N + n];
-  int free_nodes = 0;
-  for (int n = 0; n < N; ++n) free_nodes += free[n] >= 1;
-  if (free_nodes == 0) return;
-  const double p1 = 1.0 / free_nodes;
+  std::vector<int> open;  // nodes with a free GPU
+  for (int n = 0; n < N; ++n)
+    if (free[n] >= 1) open.push_back(n);
+  if (open.empty()) return;
+  const double p1 = 1.0 / static_cast<double>(open.size());
   for (int j = 0; j < J; ++j) {
+    std::uint8_t* row = x.data() + static_cast<std::size_t>(j) * N;
     int running_free = 0;
-    for (int n = 0; n < N; ++n) running_free += free[n] >= 1 && x[j * N + n] > 0;
+    for (int n : open) running_free += row[n] > 0;
     const double p2 = running_free ? 1.0 / running_free : 0.0;
-    for (int n = 0; n < N; ++n) {
-      if (free[n] < 1) continue;
-      const double q = x[j * N + n] > 0 ? p1 + p2 - p1 * p2 : p1;
+    for (int n : open) {
+      const double q = row[n] > 0 ? p1 + p2 - p1 * p2 : p1;
       if (uniform(rng) < q) {
-        const int lo = x[j * N + n];
-        x[j * N + n] = static_cast<std::int16_t>(lo + below(rng, p.node_gpus[n] - lo + 1));
+        const int lo = row[n];
+        row[n] = static_cast<std::uint8_t>(lo + below(rng, p.node_gpus[n] - lo + 1));
       }
     }
   }
@@ -150,28 +180,27 @@ void mutate(const PolluxProblem& p, AllocationMatrix& x, std::mt19937_64& rng) {
 
 }  // namespace
 
-void repair_allocation(const PolluxProblem& p, AllocationMatrix& x, std::mt19937_64& rng) {
+void repair_allocation(const PolluxProblem& p, AllocationMatrix& x, SearchRandom& rng) {
   const int J = p.jobs, N = p.nodes;
-  if (p.avoid_interference) {
-    // Nodes already holding a distributed job refuse the other distributed jobs there.
-    std::vector<char> taken(N, 0);
-    for (int j = 0; j < J; ++j) {
-      int spread = 0;
-      for (int n = 0; n < N; ++n) spread += x[j * N + n] > 0;
-      if (spread <= 1) continue;
-      for (int n = 0; n < N; ++n)
-        if (x[j * N + n] > 0) {
-          if (taken[n]) x[j * N + n] = 0;
-          taken[n] = 1;
-        }
-    }
-  }
+  std::vector<char> taken(N, 0);  // nodes already holding a distributed job
   std::vector<int> order(N);
   for (int j = 0; j < J; ++j) {
+    std::uint8_t* row = x.data() + static_cast<std::size_t>(j) * N;
     int total = 0, spread = 0;
     for (int n = 0; n < N; ++n) {
-      total += x[j * N + n];
-      spread += x[j * N + n] > 0;
+      total += row[n];
+      spread += row[n] > 0;
+    }
+    if (p.avoid_interference && spread > 1) {
+      for (int n = 0; n < N; ++n)
+        if (row[n] > 0) {
+          if (taken[n]) {
+            total -= row[n];
+            --spread;
+            row[n] = 0;
+          }
+          taken[n] = 1;
+        }
     }
     if (total <= p.max_replicas[j] && spread <= p.max_nodes_per_job) continue;
     // Keep max_replicas GPUs on at most max_nodes_per_job nodes, in a random node order.
@@ -179,23 +208,27 @@ void repair_allocation(const PolluxProblem& p, AllocationMatrix& x, std::mt19937
     std::shuffle(order.begin(), order.end(), rng);
     int left = p.max_replicas[j], nodes_left = p.max_nodes_per_job;
     for (int n : order) {
-      auto& v = x[j * N + n];
+      std::uint8_t& v = row[n];
       if (v == 0) continue;
       if (nodes_left == 0) {
         v = 0;
         continue;
       }
-      v = static_cast<std::int16_t>(std::min<int>(v, left));
+      v = static_cast<std::uint8_t>(std::min<int>(v, left));
       left -= v;
       if (v > 0) --nodes_left;
     }
   }
-  // Node capacity, earlier jobs first.
+  // Node capacity, earlier jobs first (only nodes over it change).
+  std::vector<int> used(N, 0);
+  for (int j = 0; j < J; ++j)
+    for (int n = 0; n < N; ++n) used[n] += x[static_cast<std::size_t>(j) * N + n];
   for (int n = 0; n < N; ++n) {
+    if (used[n] <= p.node_gpus[n]) continue;
     int left = p.node_gpus[n];
     for (int j = 0; j < J; ++j) {
-      auto& v = x[j * N + n];
-      v = static_cast<std::int16_t>(std::min<int>(v, left));
+      std::uint8_t& v = x[static_cast<std::size_t>(j) * N + n];
+      v = static_cast<std::uint8_t>(std::min<int>(v, left));
       left -= v;
     }
   }
@@ -220,17 +253,19 @@ std::pair<double, double> evaluate_allocation(const PolluxProblem& p, const Allo
     double scaled = raw * p.speedup_scale;
     if (moved) scaled *= p.restart_factor[j];
     if (p.fairness_p == 0) log_sum += std::log(std::max(scaled, 1e-3));
+    else if (p.fairness_p == -1) sum += 1 / (scaled + 1e-3);  // pow() is slow
     else sum += std::pow(scaled + 1e-3, p.fairness_p);
   }
-  const double mean = p.fairness_p == 0 ? std::exp(log_sum / J)
-                                        : std::pow(sum / J, 1.0 / p.fairness_p);
+  const double mean = p.fairness_p == 0    ? std::exp(log_sum / J)
+                     : p.fairness_p == -1 ? J / sum
+                                          : std::pow(sum / J, 1.0 / p.fairness_p);
   int gpus = 0;
   for (int n = 0; n < N; ++n) gpus += used[n] ? p.node_gpus[n] : 0;
   return {mean, gpus > 0 ? raw_sum / gpus : 0.0};
 }
 
 SearchResult search_allocation(const PolluxProblem& p, std::vector<AllocationMatrix> seeds,
-                               const SearchOptions& o, std::mt19937_64& rng) {
+                               const SearchOptions& o, SearchRandom& rng) {
   DLSCHED_EXPECTS(!seeds.empty() && p.jobs > 0, "the search needs a seed and a job");
   const std::size_t cells = static_cast<std::size_t>(p.jobs) * p.nodes;
   std::vector<Individual> pop;

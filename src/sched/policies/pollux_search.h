@@ -6,13 +6,31 @@
 
 #include <cstdint>
 #include <functional>
-#include <random>
 #include <vector>
 
 namespace dlsched {
 
+/// The search's random numbers: xoshiro256** (Blackman and Vigna), seeded through splitmix64;
+/// much cheaper than std::mt19937_64, and the search draws several numbers per matrix entry.
+class SearchRandom {
+ public:
+  using result_type = std::uint64_t;
+  explicit SearchRandom(std::uint64_t seed = 1) { this->seed(seed); }
+  void seed(std::uint64_t seed);
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return ~result_type{0}; }
+  result_type operator()();
+  /// Uniform in [0, 1).
+  double uniform() { return static_cast<double>((*this)() >> 11) * 0x1.0p-53; }
+  /// Uniform in {0, ..., n - 1}.
+  int below(int n) { return static_cast<int>(uniform() * n); }
+
+ private:
+  std::uint64_t s_[4];
+};
+
 /// A J x N allocation, row-major: GPUs of job j on node n at [j * N + n].
-using AllocationMatrix = std::vector<std::int16_t>;
+using AllocationMatrix = std::vector<std::uint8_t>;  // nodes of at most 255 GPUs
 
 /// One decision's search problem.
 struct PolluxProblem {
@@ -49,7 +67,7 @@ struct SearchResult {
 /// Repairs `x` in place as Pollux does: one distributed job per node (if avoided), each job
 /// within max_replicas and max_nodes_per_job (excess removed from nodes in a random order),
 /// nodes within capacity (earlier jobs first).
-void repair_allocation(const PolluxProblem& problem, AllocationMatrix& x, std::mt19937_64& rng);
+void repair_allocation(const PolluxProblem& problem, AllocationMatrix& x, SearchRandom& rng);
 
 /// The two objectives: the generalised mean of the scaled, restart-penalised speedups, and
 /// the utility (sum of speedups over the GPUs of the nodes in use; 0 if none).
@@ -58,6 +76,6 @@ std::pair<double, double> evaluate_allocation(const PolluxProblem& problem,
 
 /// Runs the search from `seeds` (at least one; repaired first).
 SearchResult search_allocation(const PolluxProblem& problem, std::vector<AllocationMatrix> seeds,
-                               const SearchOptions& options, std::mt19937_64& rng);
+                               const SearchOptions& options, SearchRandom& rng);
 
 }  // namespace dlsched
