@@ -50,10 +50,6 @@ int run_simulate(SimulateArgs& a) {
   std::unique_ptr<Experiment> ex = load_experiment(a.experiment);
   std::unique_ptr<Policy> policy = make_policy(a.experiment.policy, a.experiment.policy_params);
   const bool adaptive = find_mechanism(ex->options.mechanism).adaptive_jobs;
-  if (!adaptive && policy->adaptivity() != JobAdaptivity::fixed)
-    throw InputError(fmt::format("policy {} changes jobs' GPU counts and batch sizes; it runs "
-                                 "under --mechanism pollux (with --applications DIR)",
-                                 policy->name()));
   if (adaptive && a.whole_iterations)
     throw InputError("--whole-iterations does not apply to --mechanism pollux (jobs run in "
                      "Pollux's statistical progress, not whole iterations)");

@@ -110,7 +110,12 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& requested) 
   if (!(options.suspend_delay >= 0) || !std::isfinite(options.suspend_delay))
     throw InputError(fmt::format("--suspend-delay must be >= 0, got {}", options.suspend_delay));
   for (const std::string& plugin : options.policy_plugins) load_policy_plugin(plugin);
-  make_policy(options.policy, options.policy_params);  // unknown name or bad parameter: fail early
+  // Unknown name or bad parameter: fail early.
+  if (make_policy(options.policy, options.policy_params)->adaptivity() != JobAdaptivity::fixed &&
+      !mechanism.adaptive_jobs)
+    throw InputError(fmt::format("policy {} changes jobs' GPU counts and batch sizes; it runs "
+                                 "under --mechanism pollux (with --applications DIR)",
+                                 options.policy));
 
   auto ex = std::make_unique<Experiment>();
   ex->options = options;
@@ -129,12 +134,15 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& requested) 
   if (!options.throughputs_path.empty()) ex->measured = ThroughputTable::load(options.throughputs_path);
   ex->throughput = std::make_unique<ThroughputModel>(ex->catalog, ex->cluster,
                                                      ex->measured ? &*ex->measured : nullptr);
-  ex->throughput->prepare(ex->trace.jobs, ex->trace.path);
-  for (const JobSpec& job : ex->trace.jobs)
-    if (const double t = ex->throughput->isolated_time(job.index); !(t <= kMaxTraceSeconds))
-      throw InputError(ex->trace.path, job.source_line,
-                       fmt::format("job {}: {} iterations take {:.3g} s alone, beyond the limit of "
-                                   "{} s", job.id, job.iterations, t, kMaxTraceSeconds));
+  // Adaptive jobs run from their applications' profiles (loaded below), not the catalog.
+  if (!mechanism.adaptive_jobs) {
+    ex->throughput->prepare(ex->trace.jobs, ex->trace.path);
+    for (const JobSpec& job : ex->trace.jobs)
+      if (const double t = ex->throughput->isolated_time(job.index); !(t <= kMaxTraceSeconds))
+        throw InputError(ex->trace.path, job.source_line,
+                         fmt::format("job {}: {} iterations take {:.3g} s alone, beyond the limit "
+                                     "of {} s", job.id, job.iterations, t, kMaxTraceSeconds));
+  }
   apply_time_scale(ex->trace.jobs, options.time_scale);
   if (mechanism.adaptive_jobs) {
     if (options.applications_dir.empty())

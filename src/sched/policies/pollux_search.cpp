@@ -155,25 +155,56 @@ void mutate(const PolluxProblem& p, AllocationMatrix& x, SearchRandom& rng) {
     if (uniform(rng) < 0.1)
       for (int n = 0; n < N; ++n)
         if (uniform(rng) < 0.1) x[j * N + n] = 0;
-  std::vector<int> free(p.node_gpus);
+  thread_local std::vector<int> free, open, empty_open, running_open;
+  free.assign(p.node_gpus.begin(), p.node_gpus.end());
   for (int j = 0; j < J; ++j)
     for (int n = 0; n < N; ++n) free[n] -= x[j * N + n];
-  std::vector<int> open;  // nodes with a free GPU
+  open.clear();  // nodes with a free GPU
   for (int n = 0; n < N; ++n)
     if (free[n] >= 1) open.push_back(n);
   if (open.empty()) return;
-  const double p1 = 1.0 / static_cast<double>(open.size());
+  const int m_open = static_cast<int>(open.size());
+  const double p1 = 1.0 / m_open;
+  // (1 - p1)^k for k = 0..|open|: the chance that none of k entries is raised.
+  double miss = 1;
+  thread_local std::vector<double> none_of;
+  none_of.resize(m_open + 1);
+  for (int k = 0; k <= m_open; ++k, miss *= 1 - p1) none_of[k] = miss;
+  const auto raise = [&](std::uint8_t& v, int n) {
+    v = static_cast<std::uint8_t>(v + below(rng, p.node_gpus[n] - v + 1));
+  };
   for (int j = 0; j < J; ++j) {
     std::uint8_t* row = x.data() + static_cast<std::size_t>(j) * N;
-    int running_free = 0;
-    for (int n : open) running_free += row[n] > 0;
-    const double p2 = running_free ? 1.0 / running_free : 0.0;
-    for (int n : open) {
-      const double q = row[n] > 0 ? p1 + p2 - p1 * p2 : p1;
-      if (uniform(rng) < q) {
-        const int lo = row[n];
-        row[n] = static_cast<std::uint8_t>(lo + below(rng, p.node_gpus[n] - lo + 1));
+    empty_open.clear();
+    running_open.clear();
+    for (int n : open) (row[n] > 0 ? running_open : empty_open).push_back(n);
+    // Where the job runs: each entry with probability p1 + p2 - p1 p2.
+    if (!running_open.empty()) {
+      const double p2 = 1.0 / static_cast<double>(running_open.size());
+      const double q = p1 + p2 - p1 * p2;
+      for (int n : running_open)
+        if (uniform(rng) < q) raise(row[n], n);
+    }
+    // Elsewhere each entry with probability p1, independently: a binomial number of them
+    // (inverse transform, one draw), at distinct uniform positions; the same distribution as
+    // a draw per entry, at a fraction of the draws.
+    const int m = static_cast<int>(empty_open.size());
+    if (m == 0) continue;
+    int hits = m;
+    if (p1 < 1) {
+      const double u = uniform(rng);
+      double pmf = none_of[m], cdf = pmf;
+      hits = 0;
+      while (u >= cdf && hits < m) {
+        pmf *= static_cast<double>(m - hits) / (hits + 1) * p1 / (1 - p1);
+        ++hits;
+        cdf += pmf;
       }
+    }
+    for (int h = 0; h < hits; ++h) {  // partial Fisher-Yates
+      const int pick = h + below(rng, m - h);
+      std::swap(empty_open[h], empty_open[pick]);
+      raise(row[empty_open[h]], empty_open[h]);
     }
   }
 }
@@ -182,8 +213,10 @@ void mutate(const PolluxProblem& p, AllocationMatrix& x, SearchRandom& rng) {
 
 void repair_allocation(const PolluxProblem& p, AllocationMatrix& x, SearchRandom& rng) {
   const int J = p.jobs, N = p.nodes;
-  std::vector<char> taken(N, 0);  // nodes already holding a distributed job
-  std::vector<int> order(N);
+  thread_local std::vector<char> taken;  // nodes already holding a distributed job
+  thread_local std::vector<int> order, used;
+  taken.assign(N, 0);
+  order.resize(N);
   for (int j = 0; j < J; ++j) {
     std::uint8_t* row = x.data() + static_cast<std::size_t>(j) * N;
     int total = 0, spread = 0;
@@ -220,7 +253,7 @@ void repair_allocation(const PolluxProblem& p, AllocationMatrix& x, SearchRandom
     }
   }
   // Node capacity, earlier jobs first (only nodes over it change).
-  std::vector<int> used(N, 0);
+  used.assign(N, 0);
   for (int j = 0; j < J; ++j)
     for (int n = 0; n < N; ++n) used[n] += x[static_cast<std::size_t>(j) * N + n];
   for (int n = 0; n < N; ++n) {
@@ -237,7 +270,8 @@ void repair_allocation(const PolluxProblem& p, AllocationMatrix& x, SearchRandom
 std::pair<double, double> evaluate_allocation(const PolluxProblem& p, const AllocationMatrix& x) {
   const int J = p.jobs, N = p.nodes;
   double sum = 0, log_sum = 0, raw_sum = 0;
-  std::vector<char> used(N, 0);
+  thread_local std::vector<char> used;
+  used.assign(N, 0);
   for (int j = 0; j < J; ++j) {
     int replicas = 0, spread = 0;
     bool moved = false;
