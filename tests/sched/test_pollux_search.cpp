@@ -80,3 +80,36 @@ TEST(PolluxSearch, FindsTheAllocationThatServesBothJobs) {
 
 }  // namespace
 }  // namespace dlsched
+
+namespace dlsched {
+namespace {
+
+TEST(PolluxSearch, RowsWiderThanAWordCountEveryNode) {
+  // Ten nodes: rows are read eight entries at a time, then the rest one by one.
+  PolluxProblem p;
+  p.jobs = 2;
+  p.nodes = 10;
+  p.node_gpus.assign(10, 4);
+  p.max_replicas = {16, 16};
+  p.base.assign(20, 0);
+  p.restart_factor = {1, 1};
+  p.speedup = [](int, int nodes, int r) { return r + 0.5 * nodes; };
+  AllocationMatrix x = {0, 1, 0, 2, 0, 0, 0, 3, 4, 0,   // 10 GPUs on 4 nodes
+                        0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  const auto [mean, utility] = evaluate_allocation(p, x);
+  // Job 0: 10 + 0.5 x 4 = 12; job 1: nothing. Harmonic mean with the 1e-3 offsets; utility
+  // 12 over the 16 GPUs of the 4 nodes in use.
+  EXPECT_DOUBLE_EQ(mean, 2 / (1 / 12.001 + 1 / 0.001));
+  EXPECT_DOUBLE_EQ(utility, 12.0 / 16);
+  // A second distributed job on nodes 8 and 9 loses node 8, which job 0 holds.
+  x[10 + 8] = 2;
+  x[10 + 9] = 1;
+  SearchRandom rng(3);
+  repair_allocation(p, x, rng);
+  EXPECT_EQ(x[10 + 8], 0);
+  EXPECT_EQ(x[10 + 9], 1);
+  EXPECT_EQ(x[8], 4);
+}
+
+}  // namespace
+}  // namespace dlsched

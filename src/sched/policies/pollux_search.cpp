@@ -52,6 +52,32 @@ std::uint64_t hash_of(const AllocationMatrix& x) {
   return h;
 }
 
+/// GPUs and nodes of one row, eight entries at a time (bytes summed in 16-bit lanes; a byte
+/// counted as used when it is nonzero).
+struct RowStats {
+  int total = 0;
+  int spread = 0;
+};
+RowStats row_stats(const std::uint8_t* row, int n_cols) {
+  RowStats r;
+  int n = 0;
+  for (; n + 8 <= n_cols; n += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, row + n, 8);
+    const std::uint64_t lanes = (w & 0x00ff00ff00ff00ffull) + ((w >> 8) & 0x00ff00ff00ff00ffull);
+    r.total += static_cast<int>((lanes * 0x0001000100010001ull) >> 48);
+    const std::uint64_t nonzero =
+        (((w & 0x7f7f7f7f7f7f7f7full) + 0x7f7f7f7f7f7f7f7full) | w) & 0x8080808080808080ull;
+    // One bit per nonzero byte, summed by a multiply (no popcount instruction assumed).
+    r.spread += static_cast<int>(((nonzero >> 7) * 0x0101010101010101ull) >> 56);
+  }
+  for (; n < n_cols; ++n) {
+    r.total += row[n];
+    r.spread += row[n] > 0;
+  }
+  return r;
+}
+
 struct Individual {
   AllocationMatrix x;
   double f0 = 0, f1 = 0;  // minimised: -mean, -utility
@@ -219,11 +245,7 @@ void repair_allocation(const PolluxProblem& p, AllocationMatrix& x, SearchRandom
   order.resize(N);
   for (int j = 0; j < J; ++j) {
     std::uint8_t* row = x.data() + static_cast<std::size_t>(j) * N;
-    int total = 0, spread = 0;
-    for (int n = 0; n < N; ++n) {
-      total += row[n];
-      spread += row[n] > 0;
-    }
+    auto [total, spread] = row_stats(row, N);
     if (p.avoid_interference && spread > 1) {
       for (int n = 0; n < N; ++n)
         if (row[n] > 0) {
@@ -273,15 +295,11 @@ std::pair<double, double> evaluate_allocation(const PolluxProblem& p, const Allo
   thread_local std::vector<char> used;
   used.assign(N, 0);
   for (int j = 0; j < J; ++j) {
-    int replicas = 0, spread = 0;
-    bool moved = false;
-    for (int n = 0; n < N; ++n) {
-      const int v = x[j * N + n];
-      replicas += v;
-      spread += v > 0;
-      if (v > 0) used[n] = 1;
-      moved |= v != p.base[j * N + n];
-    }
+    const std::uint8_t* row = x.data() + static_cast<std::size_t>(j) * N;
+    const auto [replicas, spread] = row_stats(row, N);
+    const bool moved = std::memcmp(row, p.base.data() + static_cast<std::size_t>(j) * N, N) != 0;
+    if (replicas > 0)
+      for (int n = 0; n < N; ++n) used[n] |= row[n];
     const double raw = replicas > 0 ? p.speedup(j, spread, replicas) : 0.0;
     raw_sum += raw;
     double scaled = raw * p.speedup_scale;
@@ -320,7 +338,9 @@ SearchResult search_allocation(const PolluxProblem& p, std::vector<AllocationMat
     for (int tries = 0; tries < o.max_mating_tries &&
                         offspring.size() < static_cast<std::size_t>(o.population);
          ++tries) {
-      for (int mating = 0; mating < o.population / 2; ++mating) {
+      // Each try mates only for the offspring still missing (pymoo's Mating: n_remaining).
+      const int missing = o.population - static_cast<int>(offspring.size());
+      for (int mating = 0; mating < (missing + 1) / 2; ++mating) {
         AllocationMatrix a = pop[tournament(pop, rng)].x;
         AllocationMatrix b = pop[tournament(pop, rng)].x;
         if (uniform(rng) < o.crossover_probability) {
