@@ -22,6 +22,7 @@
 
 #include "sched/policies/node_fill.h"
 #include "sched/policy_registry.h"
+#include "sched/policy_state.h"
 
 namespace dlsched {
 namespace {
@@ -80,10 +81,20 @@ class PolluxTiresiasPolicy : public Policy {
     std::vector<int> free = node_capacity(*in.cluster);
     int left = in.cluster->num_gpus();
     std::map<JobId, std::vector<int>> keep;
+    // Between rounds (other mechanisms) running jobs cannot be stopped: they keep their GPUs
+    // and only waiting jobs may start.
+    const bool keep_running = !in.round_boundary;
+    if (keep_running)
+      for (const JobView& j : in.jobs)
+        if (j.running) left -= max_gpus(j);
     for (const auto* queue : {&queue0_, &queue1_})
       for (JobId id : *queue) {
         const JobView& j = *jobs[id];
         State& s = state_[id];
+        if (keep_running && j.running) {
+          s.running = true;
+          continue;
+        }
         s.running = max_gpus(j) <= left;
         if (!s.running) continue;
         left -= max_gpus(j);
@@ -103,7 +114,43 @@ class PolluxTiresiasPolicy : public Policy {
         else if (jobs[id]->adaptive) r.node_gpus = fill_most_free(free, r.gpus);
         out.ranked.push_back(std::move(r));
       }
+    // Under the other mechanisms the core may keep GPUs the decision freed (a job restoring
+    // from a checkpoint): the waiting jobs follow, in queue order, to fill what is left.
+    if (!in.jobs.empty() && !in.jobs.front().adaptive)
+      for (const auto* queue : {&queue0_, &queue1_})
+        for (JobId id : *queue)
+          if (!state_[id].running) out.ranked.push_back(Request{id, max_gpus(*jobs[id])});
     return out;
+  }
+
+  std::string save_state() const override {
+    PolicyStateWriter w;
+    for (const auto* queue : {&queue0_, &queue1_}) {
+      w.put(queue->size());
+      for (JobId id : *queue) w.put(id);
+    }
+    w.put(state_.size());
+    for (const auto& [id, s] : state_)
+      w.put(id).put(s.running).put(s.last_check).put(s.executed).put(s.last_pending);
+    return w.str();
+  }
+  void restore_state(std::string_view text) override {
+    PolicyStateReader r(name(), text);
+    constexpr std::size_t kMaxJobs = std::size_t{1} << 32;
+    for (auto* queue : {&queue0_, &queue1_}) {
+      queue->resize(r.get_count(kMaxJobs));
+      for (JobId& id : *queue) id = static_cast<JobId>(r.get_int());
+    }
+    state_.clear();
+    for (std::size_t n = r.get_count(kMaxJobs); n > 0; --n) {
+      const auto id = static_cast<JobId>(r.get_int());
+      State& s = state_[id];
+      s.running = r.get_bool();
+      s.last_check = r.get_int();
+      s.executed = r.get_int();
+      s.last_pending = r.get_int();
+    }
+    r.finish();
   }
 
  private:
