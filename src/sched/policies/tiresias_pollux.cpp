@@ -10,7 +10,8 @@
 // starve_factor x its executed time (its executed time reset). Then the high queue and the low
 // queue, each in order, run every job whose GPUs still fit (later jobs may pass one that does
 // not); a running job keeps its GPUs, a newly started one takes the nodes with the most free
-// GPUs.
+// GPUs. Under other mechanisms (no node placement, decisions between rounds too) running jobs
+// keep their GPUs between rounds and the waiting jobs follow the chosen ones in queue order.
 //
 // Parameters (defaults: tiresias.py, TiresiasPolicy.__init__):
 //   threshold=57600     GPU-seconds of the high queue (3600 x 16).
