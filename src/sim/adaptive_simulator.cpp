@@ -75,6 +75,10 @@ RunSummary simulate_adaptive(const Experiment& ex, Policy& policy, RecordSink& s
   std::vector<Slot> slots;
   slots.reserve(ex.trace.jobs.size());
   for (const JobSpec& spec : ex.trace.jobs) {
+    if (mode == JobAdaptivity::fixed && spec.num_gpus > cluster.num_gpus())
+      throw InputError(ex.trace.path, spec.source_line,
+                       fmt::format("job {} asks for {} GPUs; the cluster has {}", spec.id,
+                                   spec.num_gpus, cluster.num_gpus()));
     const auto& app = ex.applications.at(spec.model);
     slots.push_back({&spec,
                      std::make_unique<AdaptiveJob>(app, spec.submit_time,

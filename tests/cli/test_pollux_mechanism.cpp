@@ -70,6 +70,14 @@ TEST(PolluxMechanism, BadInputsNameFileAndLine) {
   EXPECT_NE(text.find("placements.csv:1:"), std::string::npos) << text;
   EXPECT_NE(text.find("sync_time"), std::string::npos) << text;
 
+  // Tiresias runs jobs at their trace's GPUs: more than the cluster has never run.
+  const std::string wide =
+      test::write_scratch_file("wide.csv", std::string(kHeader) + "j0,0,toy,2,64\n");
+  EXPECT_EQ(test::run_dlsched(pollux_args("tiresias", wide, toy_apps()), text), 2);
+  EXPECT_NE(text.find("wide.csv:2: job j0 asks for 2 GPUs; the cluster has 1"),
+            std::string::npos)
+      << text;
+
   // pollux needs the adaptive mechanism.
   EXPECT_EQ(test::run_dlsched("simulate --policy pollux --trace " + ok + " --no-progress", text),
             2);
