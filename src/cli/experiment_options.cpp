@@ -13,12 +13,15 @@ void add_experiment_options(CLI::App& cmd, ExperimentOptions& o,
   cmd.add_option("--models", o.models_path, "model catalog (default: jobs/models.toml)");
   cmd.add_option("--throughputs", o.throughputs_path,
                  "measured throughput table (e.g. Gavel's simulation_throughputs.json)");
+  cmd.add_option("--applications", o.applications_dir,
+                 "folder of application profiles (<app>/placements.csv, scalability.csv, "
+                 "validation-<batch>.csv) for --mechanism pollux");
   cmd.add_option("--default-model", o.default_model, "model for traces that name none (Philly)")
       ->capture_default_str();
   cmd.add_option("--policy", o.policy, "scheduling policy (dlsched simulate --list-policies)")
       ->capture_default_str();
   cmd.add_option("--mechanism", o.mechanism,
-                 "round mechanism: dlsched, or gavel / tiresias to behave as that project's "
+                 "round mechanism: dlsched, or gavel / tiresias / pollux to behave as that project's "
                  "simulator (sets the round length, restore and suspend delays and the refill rule "
                  "unless given; docs/policies.md)")
       ->capture_default_str();

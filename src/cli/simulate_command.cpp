@@ -9,10 +9,13 @@
 
 #include "cli/commands.h"
 #include "cli/summary.h"
+#include "core/error.h"
 #include "core/output_file.h"
 #include "io/cluster_records.h"
 #include "io/hdf5_results.h"
+#include "sched/mechanism.h"
 #include "sched/plugin_loader.h"
+#include "sim/adaptive_simulator.h"
 #include "sim/simulator.h"
 
 namespace dlsched::cli {
@@ -46,6 +49,10 @@ int run_simulate(SimulateArgs& a) {
   // Every input is loaded and checked before the output file exists.
   std::unique_ptr<Experiment> ex = load_experiment(a.experiment);
   std::unique_ptr<Policy> policy = make_policy(a.experiment.policy, a.experiment.policy_params);
+  const bool adaptive = find_mechanism(ex->options.mechanism).adaptive_jobs;
+  if (adaptive && a.whole_iterations)
+    throw InputError("--whole-iterations does not apply to --mechanism pollux (jobs run in "
+                     "Pollux's statistical progress, not whole iterations)");
   RunAttributes attributes = ex->attributes("simulate");
   if (a.whole_iterations) {
     // The emulator's leases, and like it one job per GPU.
@@ -76,7 +83,8 @@ int run_simulate(SimulateArgs& a) {
   SimulationOptions options;
   options.progress_bar = a.progress && !a.quiet;
   options.whole_iterations = a.whole_iterations;
-  const RunSummary summary = simulate(*ex, *policy, sink, options);
+  const RunSummary summary = adaptive ? simulate_adaptive(*ex, *policy, sink, options)
+                                      : simulate(*ex, *policy, sink, options);
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (writer) {

@@ -24,6 +24,7 @@
 #include "emu/worker.h"
 #include "io/hdf5_results.h"
 #include "io/run_checkpoint.h"
+#include "sched/mechanism.h"
 
 namespace dlsched::emu {
 namespace {
@@ -55,6 +56,10 @@ std::unique_ptr<Experiment> load_on_driver(const EmulationOptions& o,
                     o.worker_timeout));
   make_backend(o.backend);  // unknown backend: an input error before anything starts
   std::unique_ptr<Experiment> ex = load_experiment(eo);
+  if (find_mechanism(ex->options.mechanism).adaptive_jobs)
+    throw InputError(fmt::format("emulate does not run adaptive jobs yet; --mechanism {} is "
+                                 "for simulate",
+                                 ex->options.mechanism));
   if (!o.out.empty()) refuse_output_over_inputs(o.out, eo.input_files());
   const int workers = static_cast<int>(worker_hosts.size());
   if (ex->cluster.num_gpus() != workers)

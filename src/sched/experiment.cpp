@@ -42,6 +42,39 @@ std::vector<std::string> ExperimentOptions::input_files() const {
 
 namespace {
 
+/// Loads the profile of every application `trace` names from `dir`. A job whose application
+/// has no folder there, or whose batch size lies outside the application's measured range
+/// (its validation runs), is an InputError at the job's trace line.
+std::map<std::string, adaptive::ApplicationProfile> load_applications(const Trace& trace,
+                                                                      const std::string& dir) {
+  std::map<std::string, adaptive::ApplicationProfile> apps;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw InputError(fmt::format("--applications {}: not a folder", dir));
+  for (const JobSpec& job : trace.jobs) {
+    auto it = apps.find(job.model);
+    if (it == apps.end()) {
+      if (!fs::is_directory(fs::path(dir) / job.model, ec))
+        throw InputError(trace.path, job.source_line,
+                         fmt::format("application '{}' has no profile: no folder {}", job.model,
+                                     (fs::path(dir) / job.model).string()));
+      it = apps.emplace(job.model,
+                        adaptive::ApplicationProfile::load(
+                            dir, job.model, adaptive::pollux_reference_options(job.model)))
+               .first;
+    }
+    const adaptive::ApplicationProfile& app = it->second;
+    if (job.batch_size &&
+        (*job.batch_size < app.init_batch_size() || *job.batch_size > app.max_batch_size()))
+      throw InputError(trace.path, job.source_line,
+                       fmt::format("batch_size {} is outside the measured range [{}, {}] of "
+                                   "application '{}' (its validation runs in {})",
+                                   *job.batch_size, app.init_batch_size(), app.max_batch_size(),
+                                   job.model, (fs::path(dir) / job.model).string()));
+  }
+  return apps;
+}
+
 /// The options with the mechanism's value for every knob the user did not set.
 ExperimentOptions with_mechanism_defaults(ExperimentOptions options) {
   const Mechanism& m = find_mechanism(options.mechanism);
@@ -77,7 +110,12 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& requested) 
   if (!(options.suspend_delay >= 0) || !std::isfinite(options.suspend_delay))
     throw InputError(fmt::format("--suspend-delay must be >= 0, got {}", options.suspend_delay));
   for (const std::string& plugin : options.policy_plugins) load_policy_plugin(plugin);
-  make_policy(options.policy, options.policy_params);  // unknown name or bad parameter: fail early
+  // Unknown name or bad parameter: fail early.
+  if (make_policy(options.policy, options.policy_params)->adaptivity() != JobAdaptivity::fixed &&
+      !mechanism.adaptive_jobs)
+    throw InputError(fmt::format("policy {} changes jobs' GPU counts and batch sizes; it runs "
+                                 "under --mechanism pollux (with --applications DIR)",
+                                 options.policy));
 
   auto ex = std::make_unique<Experiment>();
   ex->options = options;
@@ -96,13 +134,26 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& requested) 
   if (!options.throughputs_path.empty()) ex->measured = ThroughputTable::load(options.throughputs_path);
   ex->throughput = std::make_unique<ThroughputModel>(ex->catalog, ex->cluster,
                                                      ex->measured ? &*ex->measured : nullptr);
-  ex->throughput->prepare(ex->trace.jobs, ex->trace.path);
-  for (const JobSpec& job : ex->trace.jobs)
-    if (const double t = ex->throughput->isolated_time(job.index); !(t <= kMaxTraceSeconds))
-      throw InputError(ex->trace.path, job.source_line,
-                       fmt::format("job {}: {} iterations take {:.3g} s alone, beyond the limit of "
-                                   "{} s", job.id, job.iterations, t, kMaxTraceSeconds));
+  // Adaptive jobs run from their applications' profiles (loaded below), not the catalog.
+  if (!mechanism.adaptive_jobs) {
+    ex->throughput->prepare(ex->trace.jobs, ex->trace.path);
+    for (const JobSpec& job : ex->trace.jobs)
+      if (const double t = ex->throughput->isolated_time(job.index); !(t <= kMaxTraceSeconds))
+        throw InputError(ex->trace.path, job.source_line,
+                         fmt::format("job {}: {} iterations take {:.3g} s alone, beyond the limit "
+                                     "of {} s", job.id, job.iterations, t, kMaxTraceSeconds));
+  }
   apply_time_scale(ex->trace.jobs, options.time_scale);
+  if (mechanism.adaptive_jobs) {
+    if (options.applications_dir.empty())
+      throw InputError(fmt::format("--mechanism {} needs --applications DIR (a folder of "
+                                   "application profiles, docs/adaptive.md)",
+                                   mechanism.name));
+    if (options.time_scale != 1)
+      throw InputError(fmt::format("--mechanism {} runs in the profiles' own time; "
+                                   "--time-scale must be 1", mechanism.name));
+    ex->applications = load_applications(ex->trace, options.applications_dir);
+  }
 
   ex->scheduler.round_length = options.round_length * options.time_scale;
   ex->scheduler.restore_delay = options.restore_delay;
@@ -127,6 +178,7 @@ std::map<std::string, std::string> Experiment::attributes(const std::string& mod
       {"cluster", options.cluster},
       {"models", catalog.path()},
       {"throughputs", options.throughputs_path},
+      {"applications", options.applications_dir},
       {"default_model", options.default_model},
       {"policy", options.policy},
       {"mechanism", options.mechanism},
@@ -160,6 +212,7 @@ std::map<std::string, std::string> Experiment::attributes(const std::string& mod
   a["seed"] = std::to_string(options.seed);
   a["models"] = catalog.path();
   a["throughputs"] = options.throughputs_path;
+  a["applications"] = options.applications_dir;
   a["config"] = config.dump();
   return a;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/adaptive/application_profile.h"
 #include "core/cluster.h"
 #include "core/model_catalog.h"
 #include "core/throughput_model.h"
@@ -26,6 +27,9 @@ struct ExperimentOptions {
   std::string cluster = "4x4:v100";  ///< file or NODESxGPUS[:type],...
   std::string models_path;           ///< empty: jobs/models.toml next to the executable's tree
   std::string throughputs_path;      ///< optional measured table
+  /// Adaptive mechanisms (--mechanism pollux): the folder of application profiles
+  /// (<dir>/<application>/placements.csv, ...), one per application the trace names.
+  std::string applications_dir;
   std::string default_model = "ResNet-50";
   std::string policy = "fifo";
   /// The round mechanism (sched/mechanism.h): defaults for the knobs below that the user did
@@ -58,6 +62,8 @@ struct Experiment {
   std::optional<ThroughputTable> measured;
   std::unique_ptr<ThroughputModel> throughput;
   SchedulerConfig scheduler;
+  /// Adaptive mechanisms: the profile of every application the trace names, by name.
+  std::map<std::string, adaptive::ApplicationProfile> applications;
 
   /// Provenance for the results file: tool version, trace path and SHA-256, cluster, policy
   /// and its parameters, round length, time scale, seed and the full options as JSON.

@@ -49,6 +49,22 @@ const std::vector<Mechanism>& mechanisms() {
     tiresias.suspend_delay = 0;
     tiresias.placement_affects_speed = false;
     m.push_back(tiresias);
+
+    // Pollux's simulator (petuum/adaptdl, branch osdi21-artifact, simulator/simulator.py):
+    // jobs step in 60 s intervals (--interval default), the policy decides after each, and a
+    // job whose allocation changed restarts for 30 s (Job.reallocate, rescale_time = 30).
+    // Throughput and efficiency come from the applications' measured profiles.
+    Mechanism pollux;
+    pollux.name = "pollux";
+    pollux.description =
+        "Pollux's simulator: 60 s rounds, 30 s restart on every reallocation, adaptive jobs "
+        "run from measured application profiles (--applications DIR)";
+    pollux.round_length = 60;
+    pollux.restore_delay = 30;
+    pollux.per_model_restore = false;
+    pollux.suspend_delay = 0;
+    pollux.adaptive_jobs = true;
+    m.push_back(pollux);
     return m;
   }();
   return all;

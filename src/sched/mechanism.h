@@ -35,6 +35,10 @@ struct Mechanism {
   /// until the partner's lease ends (the job finishes then)? Gavel's simulator runs a pair as
   /// one lease and reports both jobs when the lease ends.
   bool packed_pairs_end_together = false;
+  /// Do jobs adapt their GPU count and batch size, simulated from measured application
+  /// profiles (--applications DIR) in fixed rounds, as Pollux's simulator runs them
+  /// (sim/adaptive_simulator.h)? Policies then place jobs node by node (Request::node_gpus).
+  bool adaptive_jobs = false;
 };
 
 /// The mechanism called `name`; an unknown name is an InputError that lists the valid ones.

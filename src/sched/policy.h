@@ -13,6 +13,7 @@
 #include "core/cluster.h"
 #include "core/job.h"
 #include "core/throughput_model.h"
+#include "sched/adaptive_view.h"
 
 namespace dlsched {
 
@@ -42,6 +43,9 @@ struct JobView {
   double rate = 0;                   ///< current progress rate, trace iterations/s (0: waiting);
                                      ///< measured in emulate, modelled in simulate
   int nodes = 0;                     ///< nodes its GPUs span (0 when waiting)
+  /// Adaptive jobs (--mechanism pollux): limits and the agent's goodput estimates; null for
+  /// jobs of a fixed size.
+  const AdaptiveView* adaptive = nullptr;
 };
 
 /// Any GPU type will do.
@@ -61,6 +65,9 @@ struct Request {
   /// At a round boundary, move the running job to GPUs on fewer nodes if they are free once
   /// every other grant is placed (a migration, charged the restore delay).
   bool consolidate = false;
+  /// Adaptive mechanisms (--mechanism pollux) place jobs where the policy says: GPUs on each
+  /// node, by node index (summing to `gpus`). Empty: the core places them.
+  std::vector<int> node_gpus{};
 };
 
 /// Everything a policy may read when it decides.
@@ -122,6 +129,9 @@ class Policy {
   /// May this policy ask to pack jobs (Request::pack_with)? Drivers that cannot run packed
   /// jobs (emulate) say so before the run; the policy then sees packing_allowed = false.
   virtual bool may_pack() const { return false; }
+  /// Under an adaptive mechanism (--mechanism pollux), how the trace's jobs should run for
+  /// this policy: fixed, at a fixed batch size, or fully adaptive.
+  virtual JobAdaptivity adaptivity() const { return JobAdaptivity::fixed; }
 
   /// What the policy remembers between schedule() calls, for a checkpoint of the run
   /// (sched/policy_state.h writes it). A policy that derives every answer from its input, or

@@ -91,7 +91,7 @@ TEST(CliErrors, UnknownPolicyAndBadKnobs) {
   expect_input_error(run(simulate_args(trace, out, "--policy gandiva --suspend-delay -1")),
                      "--suspend-delay must be >= 0", out);
   expect_input_error(run(simulate_args(trace, out, "--mechanism nope")),
-                     "unknown mechanism 'nope' (valid: dlsched, gavel, tiresias)", out);
+                     "unknown mechanism 'nope' (valid: dlsched, gavel, tiresias, pollux)", out);
 }
 
 TEST(Cli, AMechanismSetsTheKnobsTheUserDidNotGive) {

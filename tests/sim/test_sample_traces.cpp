@@ -35,7 +35,9 @@ std::vector<Sample> samples() {
 
 std::vector<std::string> policy_names() {
   std::vector<std::string> names;
-  for (const PolicyInfo& p : registered_policies()) names.push_back(p.name);
+  // Policies that adapt jobs run only under --mechanism pollux (tests/cli/test_pollux_mechanism).
+  for (const PolicyInfo& p : registered_policies())
+    if (p.make({})->adaptivity() == JobAdaptivity::fixed) names.push_back(p.name);
   return names;
 }
 

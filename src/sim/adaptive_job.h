@@ -1,0 +1,95 @@
+// One adaptive job in simulation, run as Pollux's simulator runs it (petuum/adaptdl, branch
+// osdi21-artifact, simulator/simulator.py, class Job): progress is Pollux's statistical
+// progress (steps of the initial batch size, weighted by the gain of the batch size used),
+// the job's own agent refits its throughput model whenever it runs on a new configuration,
+// and picks its batch size on every allocation and after every stretch of training.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "core/adaptive/application_profile.h"
+#include "core/adaptive/batch_choice.h"
+#include "sched/adaptive_view.h"
+
+namespace dlsched {
+
+class AdaptiveJob : public AdaptiveEstimates {
+ public:
+  /// `profile` must outlive the job. `fixed_batch_size`: none lets the agent choose.
+  /// `restart_delay`: seconds a job spends restarting after each reallocation.
+  AdaptiveJob(const adaptive::ApplicationProfile& profile, double submit_time,
+              std::optional<int> fixed_batch_size, double restart_delay);
+
+  /// Runs the job for `seconds` from `now` on its current placement (simulator.py, Job.step):
+  /// first what is left of the restart delay, then training, epoch by epoch; an epoch that
+  /// ends inside the interval ends at a whole second (its duration is rounded, as there).
+  void step(double now, double seconds);
+  /// A new placement (GPUs per node, zeros allowed); empty: the job loses its GPUs. A
+  /// non-empty one restarts the job (restart delay) and sets its batch size.
+  void reallocate(const std::vector<int>& placement);
+
+  bool finished() const { return completion_.has_value(); }
+  double completion_time() const { return completion_.value_or(-1); }
+  double submit_time() const { return submit_; }
+  int epoch() const { return epoch_; }
+  double progress() const { return progress_; }
+  /// GPUs per node, zeros dropped, in node order; empty when waiting.
+  const std::vector<int>& placement() const { return placement_; }
+  int replicas() const;
+  int atomic_bsz() const { return atomic_bsz_; }
+  int accum_steps() const { return accum_steps_; }
+  int batch_size() const { return replicas() * atomic_bsz_ * (accum_steps_ + 1); }
+  /// GPU x seconds held so far (restarts included), as Pollux counts attained service.
+  double attained_service() const { return attained_; }
+  /// Reallocations after the first one (Pollux's num_restarts; 0 before any).
+  int restarts() const { return restarts_ < 0 ? 0 : restarts_; }
+  std::optional<int> fixed_batch_size() const { return fixed_batch_; }
+  /// Most replicas of any configuration it has run on (its agent's profile).
+  int max_profiled_replicas() const { return max_profiled_replicas_; }
+  const adaptive::ApplicationProfile& profile() const { return profile_; }
+  const adaptive::ApplicationLimits& limits() const { return limits_; }
+
+  // AdaptiveEstimates
+  bool has_model() const override { return perf_.has_value(); }
+  double goodput(int nodes, int replicas) const override;
+  double oracle_step_time(int replicas) const override;
+  double oracle_remaining_steps() const override;
+
+ private:
+  void choose_batch();
+  void observe(int nodes, int replicas, const adaptive::StepTimes& times,
+               const adaptive::GradStats& grad);
+
+  const adaptive::ApplicationProfile& profile_;
+  adaptive::ApplicationLimits limits_;
+  double submit_;
+  std::optional<int> fixed_batch_;
+  double restart_delay_;
+
+  std::vector<int> placement_;
+  int atomic_bsz_ = 0;
+  int accum_steps_ = 0;
+  double rescale_left_ = 0;
+  int restarts_ = -1;  // -1 until the first allocation
+  double progress_ = 0;
+  int epoch_ = 0;
+  double attained_ = 0;
+  std::optional<double> completion_;
+
+  // The agent: measured (nodes, replicas, atomic batch) -> times, and the model fitted to them.
+  std::map<std::tuple<int, int, int>, adaptive::StepTimes> measured_;
+  std::optional<adaptive::PerfParams> perf_;
+  adaptive::GradStats grad_;
+  int max_profiled_replicas_ = 0;
+  // goodput() by (nodes << 16 | replicas), for the model it was computed with: policies ask
+  // for the same few allocations round after round, and each costs a batch-size search.
+  mutable std::unordered_map<std::uint32_t, double> goodput_cache_;
+  mutable adaptive::PerfParams cached_perf_;
+  mutable adaptive::GradStats cached_grad_;
+};
+
+}  // namespace dlsched
