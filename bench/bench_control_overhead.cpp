@@ -21,7 +21,7 @@
 
 #include "emu/emulation.h"
 #include "emu/mpi_check.h"
-#include "io/records.h"
+#include "run/records.h"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 #include <sys/resource.h>
 
-#include "io/cluster_records.h"
 #include "io/hdf5_results.h"
+#include "run/cluster_records.h"
 #include "sched/experiment.h"
 #include "sim/simulator.h"
 

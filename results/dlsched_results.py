@@ -20,7 +20,7 @@ FORMAT = "dlsched-results"
 SCHEMA_VERSION = "1"
 TABLES = ("jobs", "allocations", "progress", "rounds", "cluster")
 
-# /jobs status and /allocations event codes (src/io/records.h).
+# /jobs status and /allocations event codes (src/run/records.h).
 STATUS_FINISHED = 1
 EVENT_STOP = 0
 EVENT_START = 1

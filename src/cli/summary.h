@@ -3,8 +3,8 @@
 
 #include <string>
 
+#include "run/run_summary.h"
 #include "sched/experiment.h"
-#include "sim/simulator.h"
 
 namespace dlsched::cli {
 

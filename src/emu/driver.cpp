@@ -12,11 +12,11 @@
 #include <utility>
 
 #include "core/error.h"
-#include "sim/job_rows.h"
 #include "emu/mpi_check.h"
 #include "emu/send_lease.h"
 #include "emu/stop_signal.h"
 #include "emu/wall_clock.h"
+#include "run/job_rows.h"
 #include "sched/scheduler.h"
 
 namespace dlsched::emu {

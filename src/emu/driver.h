@@ -12,10 +12,10 @@
 #include "emu/comm_cache.h"
 #include "emu/protocol.h"
 #include "emu/rank_processes.h"
-#include "io/records.h"
 #include "io/run_checkpoint.h"
+#include "run/records.h"
+#include "run/run_summary.h"
 #include "sched/experiment.h"
-#include "sim/simulator.h"
 
 namespace dlsched::emu {
 

@@ -11,7 +11,7 @@
 
 #include "core/cluster.h"
 #include "core/model_catalog.h"
-#include "io/records.h"
+#include "run/records.h"
 
 namespace dlsched::emu {
 

@@ -10,9 +10,9 @@
 
 #include "emu/comm_cache.h"
 #include "emu/protocol.h"
-#include "io/records.h"
+#include "run/records.h"
+#include "run/run_summary.h"
 #include "sched/experiment.h"
-#include "sim/simulator.h"
 
 namespace dlsched::emu {
 

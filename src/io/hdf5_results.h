@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "io/records.h"
+#include "run/records.h"
 
 namespace dlsched {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "io/hdf5_results.h"
-#include "io/records.h"
+#include "run/records.h"
 
 namespace dlsched {
 

@@ -9,9 +9,9 @@
 
 #include "core/error.h"
 #include "core/output_file.h"
-#include "io/cluster_records.h"
 #include "io/hdf5_results.h"
 #include "python/python_policy.h"
+#include "run/cluster_records.h"
 #include "sched/policy_registry.h"
 #include "sim/simulator.h"
 

@@ -5,7 +5,7 @@
 // size its agent picks for them.
 #pragma once
 
-#include "io/records.h"
+#include "run/records.h"
 #include "sched/experiment.h"
 #include "sim/simulator.h"
 

@@ -3,7 +3,8 @@
 
 #include <cstdint>
 
-#include "io/records.h"
+#include "run/records.h"
+#include "run/run_summary.h"
 #include "sched/experiment.h"
 
 namespace dlsched {
@@ -19,26 +20,8 @@ struct SimulationOptions {
   bool whole_iterations = false;
 };
 
-/// Headline figures of a finished run. JCT statistics, makespan and utilisation are NaN when
-/// no job finished.
-struct RunSummary {
-  std::size_t jobs = 0;
-  std::size_t finished = 0;
-  double avg_jct = 0;
-  double p50_jct = 0;
-  double p99_jct = 0;
-  double makespan = 0;      ///< last finish - first submit
-  double utilisation = 0;   ///< allocated GPU-seconds / (GPUs x makespan)
-  long preemptions = 0;
-  long rounds = 0;
-  long policy_calls = 0;
-};
-
 /// Runs the experiment under `policy`, sending every row to `sink`.
 RunSummary simulate(const Experiment& experiment, Policy& policy, RecordSink& sink,
                     const SimulationOptions& options = {});
-
-/// Computes the summary from the job rows (shared by simulate, emulate and report).
-RunSummary summarize_jobs(const std::vector<JobRecord>& jobs, int num_gpus);
 
 }  // namespace dlsched

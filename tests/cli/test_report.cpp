@@ -11,7 +11,7 @@
 #include "io/hdf5_results.h"
 #include "io/report_format.h"
 #include "io/report_stats.h"
-#include "sim/simulator.h"
+#include "run/run_summary.h"
 #include "support/job_records.h"
 #include "support/run_dlsched.h"
 #include "support/test_paths.h"

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "io/records.h"
+#include "run/records.h"
 
 namespace dlsched::test {
 

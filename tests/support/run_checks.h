@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "io/records.h"
+#include "run/records.h"
 #include "sched/experiment.h"
 
 namespace dlsched::test {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "io/records.h"
+#include "run/records.h"
 #include "sched/experiment.h"
 #include "sim/simulator.h"
 

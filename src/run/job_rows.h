@@ -5,7 +5,7 @@
 
 #include "core/cluster.h"
 #include "core/throughput_model.h"
-#include "io/records.h"
+#include "run/records.h"
 #include "sched/scheduler.h"
 
 namespace dlsched {

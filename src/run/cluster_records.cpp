@@ -1,4 +1,4 @@
-#include "io/cluster_records.h"
+#include "run/cluster_records.h"
 
 namespace dlsched {
 

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "core/cluster.h"
-#include "io/records.h"
+#include "run/records.h"
 
 namespace dlsched {
 

@@ -1,4 +1,4 @@
-#include "sim/job_rows.h"
+#include "run/job_rows.h"
 
 namespace dlsched {
 

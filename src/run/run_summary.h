@@ -1,0 +1,30 @@
+// The headline figures of a run, computed from its /jobs rows the same way for simulate,
+// emulate and report, so the three print the same numbers for the same rows.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "run/records.h"
+
+namespace dlsched {
+
+/// Headline figures of a finished run. JCT statistics, makespan and utilisation are NaN when
+/// no job finished.
+struct RunSummary {
+  std::size_t jobs = 0;
+  std::size_t finished = 0;
+  double avg_jct = 0;
+  double p50_jct = 0;
+  double p99_jct = 0;
+  double makespan = 0;      ///< last finish - first submit
+  double utilisation = 0;   ///< allocated GPU-seconds / (GPUs x makespan)
+  long preemptions = 0;
+  long rounds = 0;
+  long policy_calls = 0;
+};
+
+/// Computes the summary from the job rows (shared by simulate, emulate and report).
+RunSummary summarize_jobs(const std::vector<JobRecord>& jobs, int num_gpus);
+
+}  // namespace dlsched
