@@ -2,10 +2,10 @@
 // (simulate) of the same experiment, with a breakdown of where the difference comes from.
 #include <iostream>
 
+#include "analysis/compare.h"
+#include "analysis/compare_format.h"
+#include "analysis/results_checks.h"
 #include "cli/compare.h"
-#include "io/compare.h"
-#include "io/results_checks.h"
-#include "io/compare_format.h"
 #include "io/hdf5_results.h"
 
 namespace dlsched::cli {

@@ -2,12 +2,12 @@
 #include <algorithm>
 #include <iostream>
 
+#include "analysis/report_format.h"
+#include "analysis/report_stats.h"
+#include "analysis/results_checks.h"
 #include "cli/report.h"
 #include "core/csv.h"
 #include "io/hdf5_results.h"
-#include "io/report_format.h"
-#include "io/report_stats.h"
-#include "io/results_checks.h"
 
 namespace dlsched::cli {
 namespace {

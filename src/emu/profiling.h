@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "emu/profiler.h"
+#include "analysis/profile_summary.h"
 #include "emu/profile_subjects.h"
+#include "emu/profiler.h"
 #include "emu/protocol.h"
-#include "io/profile_summary.h"
 
 namespace dlsched::emu {
 

@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "analysis/compare.h"
+#include "analysis/compare_format.h"
 #include "core/error.h"
-#include "io/compare.h"
-#include "io/compare_format.h"
 #include "io/hdf5_results.h"
 #include "support/job_records.h"
 #include "support/run_dlsched.h"

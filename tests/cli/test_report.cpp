@@ -6,11 +6,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "analysis/report_format.h"
+#include "analysis/report_stats.h"
 #include "core/error.h"
 #include "core/statistics.h"
 #include "io/hdf5_results.h"
-#include "io/report_format.h"
-#include "io/report_stats.h"
 #include "run/run_summary.h"
 #include "support/job_records.h"
 #include "support/run_dlsched.h"

@@ -9,11 +9,11 @@
 #include <string>
 #include <unistd.h>
 
+#include "analysis/compare.h"
+#include "analysis/report_stats.h"
+#include "analysis/results_checks.h"
 #include "core/error.h"
-#include "io/compare.h"
 #include "io/hdf5_results.h"
-#include "io/report_stats.h"
-#include "io/results_checks.h"
 
 namespace {
 

@@ -19,10 +19,10 @@
 #include <tuple>
 #include <vector>
 
+#include "analysis/profile_summary.h"
 #include "check_expect.h"
 #include "core/throughput_table.h"
 #include "io/profile_file.h"
-#include "io/profile_summary.h"
 
 namespace {
 

@@ -6,12 +6,12 @@
 
 #include <sstream>
 
+#include "analysis/profile_summary.h"
 #include "core/error.h"
 #include "core/throughput_table.h"
 #include "emu/profile_plan.h"
 #include "emu/profile_subjects.h"
 #include "io/profile_file.h"
-#include "io/profile_summary.h"
 #include "support/input_error.h"
 #include "support/test_paths.h"
 

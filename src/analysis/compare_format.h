@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "io/compare.h"
-#include "io/report_format.h"
+#include "analysis/compare.h"
+#include "analysis/report_format.h"
 
 namespace dlsched {
 

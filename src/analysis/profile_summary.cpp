@@ -1,4 +1,4 @@
-#include "io/profile_summary.h"
+#include "analysis/profile_summary.h"
 
 #include <fmt/format.h>
 

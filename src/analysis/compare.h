@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "analysis/report_stats.h"
 #include "io/hdf5_results.h"
-#include "io/report_stats.h"
 
 namespace dlsched {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "io/report_stats.h"
+#include "analysis/report_stats.h"
 
 namespace dlsched {
 

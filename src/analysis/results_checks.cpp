@@ -1,4 +1,4 @@
-#include "io/results_checks.h"
+#include "analysis/results_checks.h"
 
 #include <cerrno>
 #include <cmath>

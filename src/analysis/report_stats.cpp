@@ -1,4 +1,4 @@
-#include "io/report_stats.h"
+#include "analysis/report_stats.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,9 +6,9 @@
 #include <limits>
 #include <optional>
 
+#include "analysis/results_checks.h"
 #include "core/error.h"
 #include "core/statistics.h"
-#include "io/results_checks.h"
 
 namespace dlsched {
 namespace {

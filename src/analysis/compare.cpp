@@ -1,4 +1,4 @@
-#include "io/compare.h"
+#include "analysis/compare.h"
 
 #include <algorithm>
 #include <cmath>

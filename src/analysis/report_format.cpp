@@ -1,4 +1,4 @@
-#include "io/report_format.h"
+#include "analysis/report_format.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <variant>
 
-#include "core/error.h"
+#include "analysis/text_cells.h"
 #include "core/csv.h"
-#include "io/text_cells.h"
+#include "core/error.h"
 
 namespace dlsched {
 namespace {

@@ -1,4 +1,4 @@
-#include "io/text_cells.h"
+#include "analysis/text_cells.h"
 
 #include <cmath>
 #include <filesystem>

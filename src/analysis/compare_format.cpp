@@ -1,4 +1,4 @@
-#include "io/compare_format.h"
+#include "analysis/compare_format.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +7,8 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "analysis/text_cells.h"
 #include "core/csv.h"
-#include "io/text_cells.h"
 
 namespace dlsched {
 namespace {
