@@ -12,8 +12,8 @@
 #include "emu/comm_cache.h"
 #include "emu/protocol.h"
 #include "emu/rank_processes.h"
-#include "io/run_checkpoint.h"
 #include "run/records.h"
+#include "run/run_checkpoint.h"
 #include "run/run_summary.h"
 #include "sched/experiment.h"
 

@@ -23,7 +23,7 @@
 #include "emu/wall_clock.h"
 #include "emu/worker.h"
 #include "io/hdf5_results.h"
-#include "io/run_checkpoint.h"
+#include "run/run_checkpoint.h"
 #include "sched/mechanism.h"
 
 namespace dlsched::emu {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "io/hdf5_table.h"
-#include "io/run_checkpoint.h"
+#include "run/run_checkpoint.h"
 
 namespace dlsched::hdf5 {
 

@@ -1,18 +1,14 @@
 // The HDF5 results file: writer (one writer per run) and reader.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "run/records.h"
+#include "run/run_attributes.h"
 
 namespace dlsched {
-
-/// Root attributes of a results file (provenance). Strings only, so any tool can read them;
-/// numbers are written in their shortest round-trip form.
-using RunAttributes = std::map<std::string, std::string>;
 
 struct RunCheckpoint;
 
@@ -73,5 +69,9 @@ struct ResultsFile {
 /// Reads a results file; a missing, corrupt or non-dlsched file is an InputError naming it.
 /// Tables are returned as stored: check_results_consistent (results_checks.h) vets them.
 ResultsFile read_results(const std::string& path);
+
+/// Reads the pending checkpoint of a results file; an InputError if it has none or it is
+/// damaged. (read_results() says whether there is one: ResultsFile::checkpoint.)
+RunCheckpoint read_checkpoint(const std::string& path);
 
 }  // namespace dlsched

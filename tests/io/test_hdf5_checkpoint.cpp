@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "io/hdf5_results.h"
-#include "io/run_checkpoint.h"
+#include "run/run_checkpoint.h"
 #include "sched/policy_registry.h"
 #include "support/event_replay.h"
 #include "support/test_paths.h"

@@ -30,7 +30,7 @@
 
 #include "check_expect.h"
 #include "io/hdf5_results.h"
-#include "io/run_checkpoint.h"
+#include "run/run_checkpoint.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "io/run_checkpoint.h"
+#include "run/run_checkpoint.h"
 
 #include <array>
 

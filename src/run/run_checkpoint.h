@@ -1,6 +1,7 @@
 // A checkpoint of an emulation run (time limit: signal, checkpoint, requeue, --resume): what
-// the results file's /checkpoint group holds (docs/results.md). Plain data; the HDF5 side is
-// in hdf5_checkpoint.cpp.
+// the results file's /checkpoint group holds (docs/results.md). Plain data: emu fills it and
+// resumes from it, io/hdf5_checkpoint.cpp stores it. It sits here rather than in emu because
+// io, below emu, must know it to store it.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "io/hdf5_results.h"
+#include "run/run_attributes.h"
 #include "sched/scheduler.h"
 
 namespace dlsched {
@@ -47,9 +48,5 @@ RunAttributes checkpoint_identity(const RunAttributes& run_attributes);
 /// "" if a run with root attributes `resumed` may continue one whose identity is `saved`;
 /// otherwise what differs, naming the first field.
 std::string identity_mismatch(const RunAttributes& saved, const RunAttributes& resumed);
-
-/// Reads the pending checkpoint of a results file; an InputError if it has none or it is
-/// damaged. (read_results() says whether there is one: ResultsFile::checkpoint.)
-RunCheckpoint read_checkpoint(const std::string& path);
 
 }  // namespace dlsched
