@@ -94,8 +94,9 @@ void check_results_consistent(const ResultsFile& results, const std::string& pat
     if (a.job >= jobs) check.fail(fmt::format("/allocations row {}: job index {} is beyond the run's {} jobs", i, a.job, jobs));
     if (a.gpu < 0 || (gpus > 0 && static_cast<std::size_t>(a.gpu) >= gpus))
       check.fail(fmt::format("/allocations row {}: GPU {} is not in /cluster ({} GPUs)", i, a.gpu, gpus));
-    if (a.event < 0 || a.event > 3)
-      check.fail(fmt::format("/allocations row {}: event {} (expected 0 to 3)", i, static_cast<int>(a.event)));
+    if (a.event < 0 || a.event > kLastAllocationEvent)
+      check.fail(fmt::format("/allocations row {}: event {} (expected 0 to {})", i,
+                             static_cast<int>(a.event), static_cast<int>(kLastAllocationEvent)));
   }
   for (std::size_t i = 0; i < results.progress.size(); ++i) {
     const ProgressRecord& p = results.progress[i];

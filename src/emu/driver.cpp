@@ -24,10 +24,6 @@ namespace {
 
 constexpr double INF = std::numeric_limits<double>::infinity();
 
-/// /allocations event of a GPU given back because the whole run was checkpointed (a
-/// requeue), kept apart from 0, a policy's preemption.
-constexpr std::int8_t REQUEUE_EVENT = 3;
-
 /// Wall seconds between looks for exited worker processes on rank 0's host (a few /proc
 /// reads each).
 constexpr double LIVENESS_PERIOD = 0.1;
@@ -282,7 +278,7 @@ class Driver {
       if (sched_.state(j).status == JobState::Status::RUNNING)
         sched_.observe(Event{Event::Kind::PROGRESS, now, j, done_[j], rate_[j]});
     for (const Decision& d : sched_.requeue_all(now)) {
-      allocation_rows(now, d.job, d.gpus, REQUEUE_EVENT);
+      allocation_rows(now, d.job, d.gpus, AllocationEvent::REQUEUE);
       deferred_[d.job].reset();
     }
     close_round();
@@ -392,10 +388,10 @@ class Driver {
         // stops a job mid-round; its leader ends it after the current iteration.
         deferred_[d.job].reset();
         if (const std::uint64_t id = job_lease_[d.job]) ask_to_stop(now, leases_.at(id));
-        allocation_rows(now, d.job, d.gpus, 0);
+        allocation_rows(now, d.job, d.gpus, AllocationEvent::STOP);
         continue;
       }
-      allocation_rows(now, d.job, d.gpus, 1);
+      allocation_rows(now, d.job, d.gpus, AllocationEvent::START);
       if (requeued_[d.job]) {
         requeued_[d.job] = false;
         requeue_restore_ += std::max(0.0, d.resume_at - now);
@@ -552,7 +548,7 @@ class Driver {
   void complete(double now, JobId job, const std::vector<GpuId>& gpus) {
     const JobSpec& spec = jobs_[job];
     sched_.observe(Event{Event::Kind::COMPLETION, now, job});
-    allocation_rows(now, job, gpus, 2);
+    allocation_rows(now, job, gpus, AllocationEvent::FINISH);
     want_decide_ = true;
     JobRecord r = finished_job_record(spec, sched_.state(job), tp_, now, done_[job],
                                       compute_s_[job], comm_s_[job]);
@@ -560,7 +556,8 @@ class Driver {
     records_.push_back(std::move(r));
   }
 
-  void allocation_rows(double now, JobId job, const std::vector<GpuId>& gpus, std::int8_t event) {
+  void allocation_rows(double now, JobId job, const std::vector<GpuId>& gpus,
+                       AllocationEvent event) {
     write_allocation_rows(sink_, ex_.cluster, now, job, gpus, event);
   }
 

@@ -27,8 +27,9 @@ JobRecord finished_job_record(const JobSpec& spec, const JobState& state,
 }
 
 void write_allocation_rows(RecordSink& sink, const ClusterSpec& cluster, double now, JobId job,
-                           const std::vector<GpuId>& gpus, std::int8_t event) {
-  for (GpuId g : gpus) sink.allocation(AllocationRecord{now, job, g, cluster.node_of(g), event});
+                           const std::vector<GpuId>& gpus, AllocationEvent event) {
+  const auto code = static_cast<std::int8_t>(event);
+  for (GpuId g : gpus) sink.allocation(AllocationRecord{now, job, g, cluster.node_of(g), code});
 }
 
 }  // namespace dlsched

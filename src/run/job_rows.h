@@ -16,8 +16,8 @@ JobRecord finished_job_record(const JobSpec& spec, const JobState& state,
                               const ThroughputModel& throughput, double now,
                               double iterations_done, double compute_seconds, double comm_seconds);
 
-/// One /allocations row per GPU of `gpus` (event: 1 start, 0 stop, 2 finish).
+/// One /allocations row per GPU of `gpus`.
 void write_allocation_rows(RecordSink& sink, const ClusterSpec& cluster, double now, JobId job,
-                           const std::vector<GpuId>& gpus, std::int8_t event);
+                           const std::vector<GpuId>& gpus, AllocationEvent event);
 
 }  // namespace dlsched

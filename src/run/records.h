@@ -28,14 +28,26 @@ struct JobRecord {
   std::int8_t status = 0;      ///< 1 finished, 0 unfinished
 };
 
+/// Why an /allocations row was written. The values are the codes stored in the file's event
+/// column (docs/results.md), so they never change.
+enum class AllocationEvent : std::int8_t {
+  STOP = 0,      ///< the job lost the GPU: a preemption or a migration
+  START = 1,     ///< the job gained the GPU
+  FINISH = 2,    ///< the job finished and gave the GPU back
+  REQUEUE = 3,   ///< stopped by a checkpoint of the whole run (emulate, time limit); not a
+                 ///< preemption
+};
+/// The largest code an event column may hold.
+inline constexpr std::int8_t kLastAllocationEvent = static_cast<std::int8_t>(AllocationEvent::REQUEUE);
+
 /// /allocations: one row per GPU each time a job gains or loses it.
 struct AllocationRecord {
   double time = 0;
   std::uint32_t job = 0;
   std::int32_t gpu = 0;
   std::int32_t node = 0;
-  /// 1 start, 0 stop (preemption or migration), 2 finish, 3 stop by a checkpoint of the
-  /// whole run (emulate, time limit; not a preemption)
+  /// An AllocationEvent code. Kept as the stored integer, not the enum, so that a row read
+  /// from a damaged file can hold any value until results_checks rejects it.
   std::int8_t event = 0;
 };
 

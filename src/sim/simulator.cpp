@@ -148,7 +148,8 @@ class Simulation {
   }
 
  private:
-  void allocation_rows(double now, JobId job, const std::vector<GpuId>& gpus, std::int8_t event) {
+  void allocation_rows(double now, JobId job, const std::vector<GpuId>& gpus,
+                       AllocationEvent event) {
     write_allocation_rows(sink_, ex_.cluster, now, job, gpus, event);
   }
 
@@ -280,7 +281,7 @@ class Simulation {
     if (d.kind == Decision::Kind::STOP) {
       // A job paused at the boundary closed its progress row where it stopped.
       if (!paused) close_segment(now, d.job, d.gpus, sched_.state(d.job).progress_iterations);
-      allocation_rows(now, d.job, d.gpus, 0);
+      allocation_rows(now, d.job, d.gpus, AllocationEvent::STOP);
       return;
     }
     const JobState& s = sched_.state(d.job);
@@ -288,7 +289,7 @@ class Simulation {
       // A packing partner came or went: the row so far ran at the old rate.
       if (now > segment_start_time_[d.job]) close_segment(now, d.job, d.gpus, s.progress_iterations);
     } else {
-      allocation_rows(now, d.job, d.gpus, 1);
+      allocation_rows(now, d.job, d.gpus, AllocationEvent::START);
     }
     segment_start_iters_[d.job] = s.progress_iterations;
     segment_start_time_[d.job] = now;
@@ -302,7 +303,7 @@ class Simulation {
     close_segment(now, job, gpus, jobs_[job].iterations);
     sched_.observe(Event{Event::Kind::COMPLETION, now, job});
     ++segment_[job];
-    allocation_rows(now, job, gpus, 2);
+    allocation_rows(now, job, gpus, AllocationEvent::FINISH);
     JobRecord r = finished_job_record(jobs_[job], sched_.state(job), tp_, now,
                                       jobs_[job].iterations, compute_s_[job], comm_s_[job]);
     sink_.job(r);
