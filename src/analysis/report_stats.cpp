@@ -9,6 +9,7 @@
 #include "analysis/results_checks.h"
 #include "core/error.h"
 #include "core/statistics.h"
+#include "run/run_summary.h"
 
 namespace dlsched {
 namespace {
@@ -102,13 +103,8 @@ RunReport report_run(const ResultsFile& results, const std::string& file) {
   r.status = attribute(results.attributes, "status");
   r.gpus = gpu_count(results);
 
-  std::vector<double> jct, rho, queueing;
-  double first_submit = std::numeric_limits<double>::infinity();
-  double last_finish = -std::numeric_limits<double>::infinity();
-  double gpu_seconds = 0;
+  std::vector<double> rho, queueing;
   for (const JobRecord& j : results.jobs) {
-    first_submit = std::min(first_submit, j.submit);
-    gpu_seconds += j.gpu_seconds;
     r.preemptions += j.preemptions;
     if (j.first_start >= 0) queueing.push_back(j.first_start - j.submit);
     if (j.status != 1) {
@@ -116,11 +112,8 @@ RunReport report_run(const ResultsFile& results, const std::string& file) {
       continue;
     }
     r.finished += 1;
-    // Recomputed rather than read from the jct column so the definition lives here.
-    const double job_jct = j.finish - j.submit;
-    jct.push_back(job_jct);
-    last_finish = std::max(last_finish, j.finish);
-    if (j.isolated_time > 0) rho.push_back(job_jct / j.isolated_time);
+    // finish - submit rather than the jct column, as summarize_jobs counts it.
+    if (j.isolated_time > 0) rho.push_back((j.finish - j.submit) / j.isolated_time);
   }
   r.jobs = static_cast<double>(results.jobs.size());
   // A run that did not complete (killed, or stopped at a checkpoint) has rows only for the
@@ -130,12 +123,14 @@ RunReport report_run(const ResultsFile& results, const std::string& file) {
     r.unfinished += static_cast<double>(*trace_jobs) - r.jobs;
     r.jobs = static_cast<double>(*trace_jobs);
   }
-  r.avg_jct = mean(jct);
-  r.p50_jct = percentile_linear(jct, 0.50);
-  r.p95_jct = percentile_linear(jct, 0.95);
-  r.p99_jct = percentile_linear(jct, 0.99);
-  r.makespan = jct.empty() ? NaN : last_finish - first_submit;
-  r.utilisation = (r.makespan > 0 && r.gpus > 0) ? gpu_seconds / (r.gpus * r.makespan) : NaN;
+  // The figures simulate and emulate print come from the one definition they use.
+  const RunSummary summary = summarize_jobs(results.jobs, r.gpus);
+  r.avg_jct = summary.avg_jct;
+  r.p50_jct = summary.p50_jct;
+  r.p95_jct = summary.p95_jct;
+  r.p99_jct = summary.p99_jct;
+  r.makespan = summary.makespan;
+  r.utilisation = summary.utilisation;
   r.avg_rho = mean(rho);
   r.max_rho = rho.empty() ? NaN : *std::max_element(rho.begin(), rho.end());
   r.rho_over_1_1 =

@@ -10,12 +10,13 @@
 namespace dlsched {
 
 /// Headline figures of a finished run. JCT statistics, makespan and utilisation are NaN when
-/// no job finished.
+/// no job finished: a statistic of no values is undefined, never 0 (core/statistics.h).
 struct RunSummary {
   std::size_t jobs = 0;
   std::size_t finished = 0;
   double avg_jct = 0;
   double p50_jct = 0;
+  double p95_jct = 0;
   double p99_jct = 0;
   double makespan = 0;      ///< last finish - first submit
   double utilisation = 0;   ///< allocated GPU-seconds / (GPUs x makespan)
@@ -24,7 +25,10 @@ struct RunSummary {
   long policy_calls = 0;
 };
 
-/// Computes the summary from the job rows (shared by simulate, emulate and report).
-RunSummary summarize_jobs(const std::vector<JobRecord>& jobs, int num_gpus);
+/// Computes the summary from the job rows: the one definition of these figures, which
+/// simulate and emulate print and `dlsched report` lists. A job's JCT is its finish - submit
+/// (not the jct column, so that a file's report does not depend on how it was filled).
+/// num_gpus is a double because report reads it from a file attribute.
+RunSummary summarize_jobs(const std::vector<JobRecord>& jobs, double num_gpus);
 
 }  // namespace dlsched
