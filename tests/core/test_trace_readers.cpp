@@ -511,6 +511,27 @@ TEST(TraceReaders, CanonicalRoundTripOfAwkwardValues) {
   expect_same_job(copy.jobs[1], b);
 }
 
+// Found by the trace_gavel fuzz target: a Gavel job type ending in a carriage return (a byte
+// the line splitter keeps when it is not at the end of the line) was kept in the model name,
+// and the canonical CSV, whose reader trims names, read back another model.
+TEST(TraceReaders, GavelJobTypeEdgeBlanksAreDroppedSoTheCanonicalCsvReadsBack) {
+  const std::string path = write_scratch_file(
+      "edges.trace",
+      "Transformer (batch size 256)\xff\r\tpython3 x.py\tx\t-n\t1\t10\t1\t1\t-1\t0\n"
+      "  LM (batch size 20) \tpython3 x.py\tx\t-n\t1\t10\t1\t1\t-1\t5\n");
+  TraceOptions gavel;
+  gavel.format = "gavel";
+  const Trace trace = read_trace(path, gavel);
+  ASSERT_EQ(trace.jobs.size(), 2u);
+  EXPECT_EQ(trace.jobs[0].model, "Transformer (batch size 256)\xff");
+  EXPECT_EQ(trace.jobs[1].model, "LM (batch size 20)");
+  std::ostringstream text;
+  write_canonical_csv(trace, text);
+  const Trace copy = read_trace(write_scratch_file("edges.csv", text.str()));
+  ASSERT_EQ(copy.jobs.size(), 2u);
+  for (std::size_t i = 0; i < copy.jobs.size(); ++i) expect_same_job(copy.jobs[i], trace.jobs[i]);
+}
+
 // ---- digest and stats ------------------------------------------------------------------------
 
 TEST(TraceReaders, Sha256MatchesSha256sum) {

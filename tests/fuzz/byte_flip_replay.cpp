@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
     std::cerr << "usage: " << argv[0] << " [--max-seconds S] [--order-seed N] SEED...\n";
     return 2;
   }
-  // Children share one scratch file (the target reads DLSCHED_FUZZ_SCRATCH), removed at the end.
+  // Children share one scratch file (the target reads DLSCHED_FUZZ_SCRATCH and may add an
+  // extension a reader looks at), removed with its variants at the end.
   const std::string scratch =
       (std::filesystem::temp_directory_path() / ("dlsched-fuzz-" + std::to_string(::getpid()))).string();
   ::setenv("DLSCHED_FUZZ_SCRATCH", scratch.c_str(), 1);
@@ -142,7 +143,8 @@ int main(int argc, char** argv) {
         bytes[at] ^= mask;
       }
   }
-  std::filesystem::remove(scratch);
+  for (const char* suffix : {"", ".csv", ".json", ".toml", ".h5"})
+    std::filesystem::remove(scratch + suffix);
   std::cout << "byte-flip replay: " << tally.runs << " executions in " << elapsed() << " s; "
             << tally.refused_by_exit << " ended by the target's exit code 2; " << tally.crashes
             << " crashes or hangs\n";

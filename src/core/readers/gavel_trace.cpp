@@ -55,10 +55,11 @@ std::vector<JobSpec> parse(const std::vector<std::string>& lines, const std::str
     job.source_line = line;
     // Gavel numbers jobs by their order in the file.
     job.id = std::to_string(line - 1);
-    // The job type ("ResNet-18 (batch size 32)") is the key of Gavel's throughput table,
-    // so it is kept verbatim as the model.
-    job.model = f[0];
-    if (csv::is_blank(job.model)) csv::fail({file, line, "job_type"}, "a non-empty value", f[0]);
+    // The job type ("ResNet-18 (batch size 32)") is the key of Gavel's throughput table, so
+    // it is kept as written but for blanks at its ends (spaces, tabs, '\r'), which every
+    // reader drops from names: the canonical CSV would drop them on reading back, and no
+    // throughput table key has them.
+    job.model = csv::require_text(f[0], {file, line, "job_type"});
     job.iterations = csv::parse_non_negative(f[at.total_steps], {file, line, "total_steps"});
     job.num_gpus = csv::parse_positive_int(f[at.scale_factor], {file, line, "scale_factor"});
     job.priority = csv::parse_positive(f[at.priority_weight], {file, line, "priority_weight"});
