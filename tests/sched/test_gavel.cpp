@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <random>
 
 #include "sched/policies/gavel_lp.h"
@@ -161,6 +162,71 @@ TEST(GavelLp, ClosedFormOnOneTypeAgreesWithTheLp) {
         EXPECT_NEAR(closed.x(j, 0), lp.x(j, 0), 1e-5) << "trial " << trial << " job " << j;
     }
   }
+}
+
+TEST(GavelLp, GroupedIdenticalJobsGetTheSameFairValuesAsOneColumnPerJob) {
+  // Random three-type problems whose jobs are copies of a few kinds: max-min fairness solved
+  // with one LP job per group of identical jobs gives every job the normalised throughput it
+  // gets with a column per job (the fair values are unique), identical jobs the same X, and
+  // no type more GPUs than it has.
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> kinds(1, 4), copies(1, 9), sf(1, 4), gpus(2, 8);
+  std::uniform_real_distribution<double> thr(0.1, 5);
+  std::uniform_int_distribution<int> weight(1, 2);
+  int grouped_problems = 0;
+  for (int trial = 0; trial < 30; ++trial) {
+    GavelProblem p;
+    p.gpus_per_type = {gpus(rng), gpus(rng), gpus(rng)};
+    std::vector<int> kind_of;
+    const int k = kinds(rng);
+    for (int kind = 0; kind < k; ++kind) {
+      const double t0 = thr(rng), t1 = thr(rng), t2 = thr(rng);
+      const int s = sf(rng);
+      const double w = weight(rng);
+      for (int c = copies(rng); c > 0; --c) {
+        p.throughput.insert(p.throughput.end(), {t0, t1, t2});
+        p.scale_factor.push_back(s);
+        p.weight.push_back(w);
+        kind_of.push_back(kind);
+      }
+    }
+    // Shuffle the jobs so that members of a group are not neighbours.
+    const int n = p.num_jobs();
+    std::vector<int> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+    GavelProblem q = p;
+    std::vector<int> kind_q(n);
+    for (int j = 0; j < n; ++j) {
+      const int from = order[j];
+      std::copy_n(p.throughput.begin() + 3 * from, 3, q.throughput.begin() + 3 * j);
+      q.scale_factor[j] = p.scale_factor[from];
+      q.weight[j] = p.weight[from];
+      kind_q[j] = kind_of[from];
+    }
+    grouped_problems += n > k;
+    GavelSolveOptions per_job;
+    per_job.group_identical_jobs = false;
+    const GavelAllocation grouped = solve_gavel_allocation(q, GavelObjective::MAX_MIN_FAIRNESS);
+    const GavelAllocation single = solve_gavel_allocation(q, GavelObjective::MAX_MIN_FAIRNESS, per_job);
+    EXPECT_NEAR(grouped.objective, single.objective, 1e-6 * std::max(1.0, single.objective))
+        << "trial " << trial;
+    std::vector<double> used(3, 0);
+    for (int j = 0; j < n; ++j) {
+      double mine = 0, theirs = 0;
+      for (int t = 0; t < 3; ++t) {
+        const double x = grouped.x(j, t);
+        mine += q.throughput[3 * j + t] * x;
+        theirs += q.throughput[3 * j + t] * single.x(j, t);
+        used[t] += x * q.scale_factor[j];
+        for (int i = 0; i < j; ++i)
+          if (kind_q[i] == kind_q[j]) EXPECT_NEAR(grouped.x(i, t), x, 1e-9) << "trial " << trial;
+      }
+      EXPECT_NEAR(mine, theirs, 1e-5 * std::max(1.0, theirs)) << "trial " << trial << " job " << j;
+    }
+    for (int t = 0; t < 3; ++t) EXPECT_LE(used[t], q.gpus_per_type[t] * (1 + 1e-6)) << "trial " << trial;
+  }
+  EXPECT_GT(grouped_problems, 20);  // the grouping was exercised, not skipped
 }
 
 /// Seconds each job held GPUs of each GPU id in [0, until), from the /allocations rows.

@@ -46,10 +46,13 @@ struct GavelAllocation {
   }
 };
 
-/// How to solve: the closed forms for one GPU type give the same X as the LP and are much
-/// faster; tests switch them off to compare.
+/// How to solve: the closed forms for one GPU type give the same X as the LP, and grouped
+/// identical jobs the same fair values, much faster; tests switch them off to compare.
 struct GavelSolveOptions {
   bool closed_form_single_type = true;
+  /// Max-min fairness: one LP job per group of jobs with the same throughputs, scale factor
+  /// and weight (the same fair values, a member-symmetric X, far fewer columns).
+  bool group_identical_jobs = true;
 };
 
 /// Solves Gavel's LP for `objective`. Gavel's LP fixes only the worst-off job's value; what
