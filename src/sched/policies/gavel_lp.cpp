@@ -379,19 +379,6 @@ double two_stage_single(const GavelProblem& p, const Support& s, const std::vect
 
 // ---- Objectives ------------------------------------------------------------------------------
 
-/// Throughput on an equal time share of every GPU, spread over the types by their sizes:
-/// Gavel's X_equal, up to a factor common to all jobs (which does not move the optimum).
-std::vector<double> equal_share_throughput(const GavelProblem& p) {
-  const int types = p.num_types();
-  const double all = std::accumulate(p.gpus_per_type.begin(), p.gpus_per_type.end(), 0.0);
-  std::vector<double> norm(p.num_jobs(), 0);
-  for (int j = 0; j < p.num_jobs(); ++j)
-    for (int t = 0; t < types; ++t)
-      if (p.scale_factor[j] <= p.gpus_per_type[t])
-        norm[j] += p.throughput[static_cast<std::size_t>(j) * types + t] * p.gpus_per_type[t] / all;
-  return norm;
-}
-
 class Solver {
  public:
   /// `copies`: how many identical jobs each job of `p` stands for (empty: one each); only
@@ -604,6 +591,17 @@ GavelAllocation solve_max_min_by_groups(const GavelProblem& p, const IdenticalJo
 }
 
 }  // namespace
+
+std::vector<double> equal_share_throughput(const GavelProblem& p) {
+  const int types = p.num_types();
+  const double all = std::accumulate(p.gpus_per_type.begin(), p.gpus_per_type.end(), 0.0);
+  std::vector<double> norm(p.num_jobs(), 0);
+  for (int j = 0; j < p.num_jobs(); ++j)
+    for (int t = 0; t < types; ++t)
+      if (p.scale_factor[j] <= p.gpus_per_type[t])
+        norm[j] += p.throughput[static_cast<std::size_t>(j) * types + t] * p.gpus_per_type[t] / all;
+  return norm;
+}
 
 GavelAllocation solve_gavel_allocation(const GavelProblem& problem, GavelObjective objective,
                                        const GavelSolveOptions& options) {

@@ -55,6 +55,11 @@ struct GavelSolveOptions {
   bool group_identical_jobs = true;
 };
 
+/// Each job's throughput on an equal time share of every GPU, spread over the types by their
+/// sizes (types too small for the job count 0): Gavel's X_equal, up to a factor common to all
+/// jobs, which does not move any of the optima.
+std::vector<double> equal_share_throughput(const GavelProblem& problem);
+
 /// Solves Gavel's LP for `objective`. Gavel's LP fixes only the worst-off job's value; what
 /// the other jobs get is left to the solver's vertex. So that spare GPUs are not left to
 /// chance: max-min fairness is solved to the max-min fair point by water-filling (Gavel's LP,

@@ -413,25 +413,12 @@ Groups groups_for(const GavelPackedProblem& p, GavelObjective objective) {
   return g;
 }
 
-/// Gavel's X_equal throughput (as equal_share_throughput in gavel_lp.cpp): alone, on an equal
-/// time share of every GPU.
-std::vector<double> equal_share(const GavelProblem& p) {
-  const int types = p.num_types();
-  const double all = std::accumulate(p.gpus_per_type.begin(), p.gpus_per_type.end(), 0.0);
-  std::vector<double> norm(p.num_jobs(), 0);
-  for (int j = 0; j < p.num_jobs(); ++j)
-    for (int t = 0; t < types; ++t)
-      if (p.scale_factor[j] <= p.gpus_per_type[t])
-        norm[j] += p.throughput[static_cast<std::size_t>(j) * types + t] * p.gpus_per_type[t] / all;
-  return norm;
-}
-
 /// Themis' finish-time fairness (see gavel_lp.cpp's finish_time_fairness): the smallest rho
 /// whose max-min level reaches 1, by bisection; then X in two stages at that rho.
 double finish_time_fairness(const GavelProblem& q, const std::vector<double>& left, PackedLp& lp) {
   const int n = q.num_jobs();
   const double all = std::accumulate(q.gpus_per_type.begin(), q.gpus_per_type.end(), 0.0);
-  const std::vector<double> norm = equal_share(q);
+  const std::vector<double> norm = equal_share_throughput(q);
   int active = 0;
   for (int j = 0; j < n; ++j) active += norm[j] > 0;
   std::vector<double> isolated(n, 0);
@@ -498,7 +485,7 @@ GavelPackedAllocation solve_gavel_packed_allocation(const GavelPackedProblem& pr
     case GavelObjective::MAX_MIN_FAIRNESS: {
       // Gavel normalises by the throughput alone on an equal share (ProportionalPolicy), the
       // same for the columns with a partner.
-      const std::vector<double> norm = equal_share(q);
+      const std::vector<double> norm = equal_share_throughput(q);
       for (int j = 0; j < n; ++j)
         scale[j] = norm[j] > 0 ? q.scale_factor[j] / (q.weight[j] * norm[j]) : 0;
       lp.set_scales(scale);
