@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 
+#include "core/error.h"
 #include "sched/experiment.h"
 
 namespace dlsched::cli {
@@ -26,9 +27,5 @@ int run_cli(CLI::App& app, const std::vector<CommandAction>& actions, int argc, 
 /// shared by simulate and emulate so both runs describe the same experiment.
 void add_experiment_options(CLI::App& command, ExperimentOptions& options,
                             std::vector<std::string>& policy_params);
-
-/// Exit codes (and dlsched::EXIT_CHECKPOINTED = 75 in core/error.h, used by emulate).
-inline constexpr int EXIT_INPUT_ERROR = 2;
-inline constexpr int EXIT_RUNTIME_ERROR = 1;
 
 }  // namespace dlsched::cli

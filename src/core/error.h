@@ -6,9 +6,14 @@
 
 namespace dlsched {
 
-/// Exit status of `dlsched emulate` stopped by SIGTERM or SIGUSR1 (a time limit) after writing
-/// a checkpoint into its results file: run it again with --resume to continue. 75 is
-/// EX_TEMPFAIL of sysexits.h, "try again later". (1: runtime error, 2: bad input.)
+/// Exit statuses of every dlsched command and of the MPI ranks, defined once here.
+/// A failure that is not the input's fault (an I/O error, a lost rank, a bug).
+inline constexpr int EXIT_RUNTIME_ERROR = 1;
+/// Bad input (an InputError or a command-line parse error), reported as `file:line: what`.
+inline constexpr int EXIT_INPUT_ERROR = 2;
+/// `dlsched emulate` stopped by SIGTERM or SIGUSR1 (a time limit) after writing a checkpoint
+/// into its results file: run it again with --resume to continue. 75 is EX_TEMPFAIL of
+/// sysexits.h, "try again later".
 inline constexpr int EXIT_CHECKPOINTED = 75;
 
 /// Base of every error dlsched reports to a user.

@@ -294,7 +294,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
       writer.reset();
       std::remove(o.out.c_str());
     }
-    MPI_Abort(world, 1);
+    MPI_Abort(world, EXIT_RUNTIME_ERROR);
   }
   DLSCHED_MPI_CHECK(MPI_Comm_free(&data));
   DLSCHED_MPI_CHECK(MPI_Comm_free(&control));

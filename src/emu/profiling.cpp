@@ -219,7 +219,7 @@ ProfileOutcome run_profile(MPI_Comm world, const ProfileOptions& o) {
   } catch (const std::exception& e) {
     // A peer may be inside a collective: only an abort is sure to end every rank.
     std::cerr << "dlsched: error: " << e.what() << std::endl;
-    MPI_Abort(world, 1);
+    MPI_Abort(world, EXIT_RUNTIME_ERROR);
   }
   DLSCHED_MPI_CHECK(MPI_Comm_free(&data));
   DLSCHED_MPI_CHECK(MPI_Comm_free(&control));

@@ -6,13 +6,15 @@
 
 #include <functional>
 
+#include "core/error.h"
+
 namespace dlsched::emu {
 
 /// How rank 0's setup went; every rank receives it.
 enum SetupStatus : int {
   SETUP_OK = 0,
-  SETUP_RUNTIME_ERROR = 1,
-  SETUP_INPUT_ERROR = 2,
+  SETUP_RUNTIME_ERROR = EXIT_RUNTIME_ERROR,  // the statuses double as exit codes
+  SETUP_INPUT_ERROR = EXIT_INPUT_ERROR,
   SETUP_ALREADY_FINISHED = 3,  // emulate --resume of a finished run: nothing to do, exit 0
 };
 

@@ -8,6 +8,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "core/error.h"
+
 namespace dlsched {
 namespace {
 
@@ -26,7 +28,7 @@ void on_signal(int signal) {
   [[maybe_unused]] const ssize_t written =
       ::write(STDERR_FILENO, timed_out ? timeout_message : fault_message,
               timed_out ? timeout_length : fault_length);
-  ::_exit(2);
+  ::_exit(EXIT_INPUT_ERROR);
 }
 
 std::size_t copy_message(char* to, std::size_t capacity, const std::string& text) {
