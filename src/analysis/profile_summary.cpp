@@ -8,6 +8,8 @@
 #include <ostream>
 #include <tuple>
 
+#include "core/statistics.h"
+
 namespace dlsched {
 namespace {
 
@@ -22,13 +24,6 @@ std::string csv_field(const std::string& s) {
 }
 
 }  // namespace
-
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 std::vector<ProfileEntry> summarise_profile(const std::vector<ProfileRecord>& rows) {
   using Key = std::tuple<std::string, std::string, int, std::string>;
@@ -53,9 +48,10 @@ std::vector<ProfileEntry> summarise_profile(const std::vector<ProfileRecord>& ro
       e.samples += r->iterations;
     }
     e.repetitions = static_cast<int>(g.size());
-    e.iteration_s = median_of(it);
-    e.compute_s = median_of(compute);
-    e.comm_s = median_of(comm);
+    // The run statistics' one median (core/statistics.h); a group always has a row.
+    e.iteration_s = percentile_linear(it, 0.5);
+    e.compute_s = percentile_linear(compute, 0.5);
+    e.comm_s = percentile_linear(comm, 0.5);
     e.min_s = *std::min_element(it.begin(), it.end());
     e.max_s = *std::max_element(it.begin(), it.end());
     if (it.size() > 1) {

@@ -30,9 +30,6 @@ struct ProfileEntry {
   double spread() const { return iteration_s > 0 ? (max_s - min_s) / iteration_s : 0; }
 };
 
-/// Median of `values` (mean of the middle two for an even count); 0 for none.
-double median_of(std::vector<double> values);
-
 /// Groups rows by (model, GPU type, workers, placement), in the order they first appear.
 std::vector<ProfileEntry> summarise_profile(const std::vector<ProfileRecord>& rows);
 
