@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 #include <memory>
 #include <numeric>
 #include <tuple>
@@ -535,27 +534,13 @@ class Solver {
   std::unique_ptr<MaxMinLp> lp_;
 };
 
-/// Jobs with the same scale factor, weight and throughputs, grouped: `group[j]` is job j's
-/// group, `first[g]` its first member, `size[g]` how many.
-struct IdenticalJobs {
-  std::vector<int> group, first, size;
-};
-
-IdenticalJobs identical_jobs(const GavelProblem& p) {
+/// Jobs with the same scale factor, weight and throughputs: all that max-min fairness reads.
+GavelJobGroups identical_jobs(const GavelProblem& p) {
   const int types = p.num_types();
-  using Key = std::tuple<int, double, std::vector<double>>;
-  std::map<Key, int> index;
-  IdenticalJobs g;
-  g.group.resize(p.num_jobs());
-  for (int j = 0; j < p.num_jobs(); ++j) {
+  return group_gavel_jobs(p.num_jobs(), [&](int j) {
     const auto row = p.throughput.begin() + static_cast<std::ptrdiff_t>(j) * types;
-    Key key{p.scale_factor[j], p.weight[j], std::vector<double>(row, row + types)};
-    const auto [it, added] = index.try_emplace(std::move(key), static_cast<int>(g.first.size()));
-    if (added) g.first.push_back(j), g.size.push_back(0);
-    g.group[j] = it->second;
-    ++g.size[it->second];
-  }
-  return g;
+    return std::make_tuple(p.scale_factor[j], p.weight[j], std::vector<double>(row, row + types));
+  });
 }
 
 /// Max-min fairness with one LP job per group of identical jobs. The max-min fair values are
@@ -564,7 +549,7 @@ IdenticalJobs identical_jobs(const GavelProblem& p) {
 /// and the LP over groups (each member's share, times the group's size in the capacity rows)
 /// finds it. The LP shrinks from jobs x types columns to groups x types: 10,000 jobs copied
 /// from Gavel's traces form a few dozen groups.
-GavelAllocation solve_max_min_by_groups(const GavelProblem& p, const IdenticalJobs& g,
+GavelAllocation solve_max_min_by_groups(const GavelProblem& p, const GavelJobGroups& g,
                                         const GavelSolveOptions& options) {
   const int types = p.num_types();
   const int groups = static_cast<int>(g.first.size());
@@ -586,7 +571,7 @@ GavelAllocation solve_max_min_by_groups(const GavelProblem& p, const IdenticalJo
   a.share.resize(p.throughput.size());
   for (int j = 0; j < p.num_jobs(); ++j)
     for (int t = 0; t < types; ++t)
-      a.share[static_cast<std::size_t>(j) * types + t] = by_group.x(g.group[j], t);
+      a.share[static_cast<std::size_t>(j) * types + t] = by_group.x(g.of_job[j], t);
   return a;
 }
 
@@ -621,7 +606,7 @@ GavelAllocation solve_gavel_allocation(const GavelProblem& problem, GavelObjecti
   const bool lp = !(options.closed_form_single_type && problem.num_types() == 1);
   if (objective == GavelObjective::MAX_MIN_FAIRNESS && options.group_identical_jobs && lp &&
       n > 1) {
-    const IdenticalJobs groups = identical_jobs(problem);
+    const GavelJobGroups groups = identical_jobs(problem);
     if (groups.first.size() < n) return solve_max_min_by_groups(problem, groups, options);
   }
   Solver solver(problem, options);

@@ -6,6 +6,8 @@
 // Solved as linear programs with GLPK; the policy in gavel.cpp turns X into rounds.
 #pragma once
 
+#include <map>
+#include <type_traits>
 #include <vector>
 
 namespace dlsched {
@@ -54,6 +56,32 @@ struct GavelSolveOptions {
   /// and weight (the same fair values, a member-symmetric X, far fewer columns).
   bool group_identical_jobs = true;
 };
+
+/// Jobs grouped by what an LP reads of them: `of_job[j]` is job j's group, `first[g]` its
+/// first member, `size[g]` how many; groups in the order their first members come. The LPs
+/// are symmetric in the jobs of a group, so averaging any optimum over their permutations
+/// gives an optimum that treats them alike: one set of columns serves the whole group.
+struct GavelJobGroups {
+  std::vector<int> of_job, first, size;
+};
+
+/// Groups jobs 0..jobs-1 by `key_of(j)` (any value std::map can order).
+template <class KeyOf>
+GavelJobGroups group_gavel_jobs(int jobs, KeyOf key_of) {
+  std::map<std::decay_t<decltype(key_of(0))>, int> index;
+  GavelJobGroups g;
+  g.of_job.reserve(jobs);
+  for (int j = 0; j < jobs; ++j) {
+    const auto [it, fresh] = index.try_emplace(key_of(j), static_cast<int>(g.first.size()));
+    if (fresh) {
+      g.first.push_back(j);
+      g.size.push_back(0);
+    }
+    ++g.size[it->second];
+    g.of_job.push_back(it->second);
+  }
+  return g;
+}
 
 /// Each job's throughput on an equal time share of every GPU, spread over the types by their
 /// sizes (types too small for the job count 0): Gavel's X_equal, up to a factor common to all

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 #include <tuple>
 #include <cstdint>
 #include <numeric>
@@ -27,14 +26,9 @@ constexpr int MAX_WATER_LEVELS = 64;
 constexpr double TINY_SHARE = 1e-9;
 
 /// Jobs whose LP data are identical (same class, and the same weight, remaining work ... as
-/// far as the objective reads them). The LP is symmetric in them, so averaging any optimum
-/// over their permutations gives an optimum that treats them alike: one set of columns serves
-/// the whole group, which keeps the LP at groups x types x (1 + classes) columns.
-struct Groups {
-  std::vector<int> of_job;
-  std::vector<int> first;  // a member of each group
-  std::vector<int> size;
-};
+/// far as the objective reads them) share one set of columns, which keeps the LP at groups x
+/// types x (1 + classes) columns.
+using Groups = GavelJobGroups;
 
 /// One LP column: each member of `group`'s share of time on `type`, alone (partner_class -1)
 /// or sharing its GPUs with a job of partner_class.
@@ -383,9 +377,7 @@ class PackedLp {
 /// the class (throughput).
 Groups groups_for(const GavelPackedProblem& p, GavelObjective objective) {
   const GavelProblem& q = p.jobs;
-  std::map<std::tuple<int, double, double, double, double>, int> index;
-  Groups g;
-  for (int j = 0; j < q.num_jobs(); ++j) {
+  return group_gavel_jobs(q.num_jobs(), [&](int j) {
     auto key = std::make_tuple(p.job_class[j], 0.0, 0.0, 0.0, 0.0);
     switch (objective) {
       case GavelObjective::MAX_MIN_FAIRNESS:
@@ -402,15 +394,8 @@ Groups groups_for(const GavelPackedProblem& p, GavelObjective objective) {
       case GavelObjective::MAX_THROUGHPUT:
         break;
     }
-    const auto [it, fresh] = index.try_emplace(key, static_cast<int>(g.first.size()));
-    if (fresh) {
-      g.first.push_back(j);
-      g.size.push_back(0);
-    }
-    ++g.size[it->second];
-    g.of_job.push_back(it->second);
-  }
-  return g;
+    return key;
+  });
 }
 
 /// Themis' finish-time fairness (see gavel_lp.cpp's finish_time_fairness): the smallest rho
