@@ -1,10 +1,15 @@
 // The cuda backend against bare library loops on the same GPU and shapes.
 //   GEMM: TFLOP/s of CudaBackend::compute (bf16 and tf32, n = 2048, 4096, 8192) next to a bare
 //   cublasGemmEx loop; ratio = harness / bare (target >= 0.9).
+//   Iteration: the compute of a real training step (CudaBackend::train_step on one rank: the
+//   forward and one backward chunk per DDP bucket, with their leftover GEMMs) of each sample
+//   model of jobs/models.toml, next to a bare bf16 cublasGemmEx loop of 8192-tiles with the
+//   same FLOPs (target >= 0.9).
 //   Allreduce: the harness path (job communicator, 25 MiB DDP buckets plus the stop flag) next
 //   to one bare ncclAllReduce per size, 1 MiB .. --max-mib (default 1024), nccl-tests style:
 //   algbw = bytes / time, busbw = algbw x 2(n-1)/n, times averaged over ranks.
-//   mpiexec -n K bench_gpu [--max-mib 1024] [--gemm-only] [--allreduce-only]
+//   mpiexec -n K bench_gpu [--max-mib 1024] [--models jobs/models.toml] [--gemm-only]
+//                          [--allreduce-only]
 // One rank per GPU; without a visible GPU it says so and exits 0.
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
@@ -21,15 +26,20 @@
 #include <string>
 #include <vector>
 
+#include "core/model_catalog.h"
 #include "emu/backends/cuda/cuda_backend.h"
 #include "emu/backends/cuda/cuda_check.h"
 #include "emu/backends/cuda/cuda_device.h"
 #include "emu/backends/cuda/nccl_job_communicator.h"
 #include "emu/mpi_check.h"
+#include "emu/training_step.h"
+#include "sched/experiment.h"
 
 namespace {
 
 using namespace dlsched::emu;
+using dlsched::ModelCatalog;
+using dlsched::ModelInfo;
 
 constexpr int WARMUP = 3;
 constexpr int TIMED = 20;
@@ -84,9 +94,10 @@ double bare_gemm_seconds(GemmPrecision p, int n) {
       p == GemmPrecision::TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
   const std::size_t bytes = static_cast<std::size_t>(n) * n * (p == GemmPrecision::BF16 ? 2 : 4);
   void* m[3] = {};
+  std::uint64_t seed = 1;
   for (void*& x : m) {
     DLSCHED_CUDA_CHECK(cudaMalloc(&x, bytes));
-    DLSCHED_CUDA_CHECK(cudaMemsetAsync(x, 0x3c, bytes, stream));
+    fill_uniform(x, bytes / (p == GemmPrecision::BF16 ? 2 : 4), p, seed++);  // as the harness
   }
   const float alpha = 1, beta = 0;
   const double s = time_on_stream(stream, TIMED, [&] {
@@ -117,6 +128,49 @@ void bench_gemm(int rank) {
                     harness, bare, harness / bare);
     }
   std::fflush(stdout);
+}
+
+/// The compute of real training steps against bare full tiles of the same FLOPs.
+void bench_iteration(int rank, const std::string& models) {
+  const ModelCatalog catalog = ModelCatalog::load(models);
+  const GemmShape shape;  // the harness's default: bf16, 8192 tiles
+  const double bare_tile = bare_gemm_seconds(shape.precision, shape.tile);
+  const double tile_flops = 2.0 * std::pow(static_cast<double>(shape.tile), 3);
+  CudaBackend backend(shape);
+  MPI_Comm self = MPI_COMM_NULL;
+  DLSCHED_MPI_CHECK(MPI_Comm_dup(MPI_COMM_SELF, &self));
+  auto job = backend.connect(self, {0});
+  if (rank == 0) {
+    std::printf("\n# training-step compute, TFLOP/s (mean over ranks); harness = train_step on "
+                "one rank (forward + one chunk per 25 MiB bucket), bare = %s %d-tile loop\n",
+                std::string(to_string(shape.precision)).c_str(), shape.tile);
+    std::printf("%-12s %9s %7s | %10s %10s | %6s\n", "model", "GFLOP", "chunks", "harness",
+                "bare", "ratio");
+  }
+  for (const char* name : {"alexnet", "googlenet", "inception3", "inception4", "resnet50",
+                           "resnet101", "resnet152", "vgg11", "vgg16", "vgg19"}) {
+    const ModelInfo* m = catalog.find_model(name);
+    if (!m) continue;
+    IterationWork w;
+    w.mode = ComputeMode::KERNEL;
+    w.flops = m->flops_per_sample * m->batch_size;
+    w.gradient_bytes = static_cast<std::uint64_t>(m->gradient_bytes());
+    w.bucket_bytes = 25ull << 20;
+    w.forward_fraction = m->forward_fraction;
+    const StepPlan plan = plan_step(w);
+    const auto none = [] { return 0.0f; };
+    for (int i = 0; i < WARMUP; ++i) backend.train_step(*job, plan, none);
+    double compute = 0;
+    for (int i = 0; i < TIMED; ++i) compute += backend.train_step(*job, plan, none).compute_seconds;
+    const double harness = mean_over_ranks(w.flops / (compute / TIMED) * 1e-12);
+    const double bare = mean_over_ranks(tile_flops / bare_tile * 1e-12);
+    if (rank == 0)
+      std::printf("%-12s %9.1f %7zu | %10.1f %10.1f | %6.3f\n", name, w.flops / 1e9,
+                  plan.backward.size() + 1, harness, bare, harness / bare);
+  }
+  std::fflush(stdout);
+  job.reset();
+  DLSCHED_MPI_CHECK(MPI_Comm_free(&self));
 }
 
 void bench_allreduce(int rank, int size, long max_mib) {
@@ -191,14 +245,17 @@ void bench_allreduce(int rank, int size, long max_mib) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  DLSCHED_MPI_CHECK(MPI_Init(&argc, &argv));
+  int provided = 0;  // training steps compute on a second thread; only this one calls MPI
+  DLSCHED_MPI_CHECK(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided));
   int rank = 0, size = 1;
   DLSCHED_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
   DLSCHED_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &size));
   long max_mib = 1024;
   bool gemm = true, allreduce = true;
+  std::string models;  // catalog of the iteration benchmark; default: jobs/models.toml
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--max-mib") && i + 1 < argc) max_mib = std::atol(argv[++i]);
+    else if (!std::strcmp(argv[i], "--models") && i + 1 < argc) models = argv[++i];
     else if (!std::strcmp(argv[i], "--gemm-only")) allreduce = false;
     else if (!std::strcmp(argv[i], "--allreduce-only")) gemm = false;
   }
@@ -212,6 +269,7 @@ int main(int argc, char** argv) {
   int rc = 0;
   try {
     if (gemm) bench_gemm(rank);
+    if (gemm) bench_iteration(rank, models.empty() ? dlsched::default_models_path() : models);
     if (allreduce) bench_allreduce(rank, size, max_mib);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_gpu: %s\n", e.what());

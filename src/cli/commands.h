@@ -23,6 +23,10 @@ CommandAction add_profile_command(CLI::App& app);
 /// message. The executable and the MPI module (cli/mpi_module.h) both run through it.
 int run_cli(CLI::App& app, const std::vector<CommandAction>& actions, int argc, char** argv);
 
+/// Adds --overlap (on|off): whether a step's allreduce overlaps the backward pass, in the
+/// simulator's model and on the emulator's workers alike.
+void add_overlap_option(CLI::App& command, bool& overlap);
+
 /// Adds the flags that describe an experiment (trace, cluster, catalog, policy, knobs);
 /// shared by simulate and emulate so both runs describe the same experiment.
 void add_experiment_options(CLI::App& command, ExperimentOptions& options,

@@ -2,6 +2,13 @@
 
 namespace dlsched::cli {
 
+void add_overlap_option(CLI::App& cmd, bool& overlap) {
+  cmd.add_option("--overlap", overlap,
+                 "on: each gradient bucket's allreduce overlaps the rest of the backward pass, as "
+                 "in PyTorch DDP; off: the allreduce follows the whole backward (docs/design.md)")
+      ->default_str("on");
+}
+
 void add_experiment_options(CLI::App& cmd, ExperimentOptions& o,
                             std::vector<std::string>& policy_params) {
   cmd.add_option("--trace", o.trace_path, "trace file (dlsched, Tiresias, Gavel, Pollux or Philly); required");
@@ -52,6 +59,7 @@ void add_experiment_options(CLI::App& cmd, ExperimentOptions& o,
                  "delays are multiplied by this")
       ->capture_default_str();
   cmd.add_option("--seed", o.seed, "seed for anything random")->capture_default_str();
+  add_overlap_option(cmd, o.step.overlap);
 }
 
 }  // namespace dlsched::cli

@@ -25,7 +25,10 @@ int run_on_mpi_ranks(const std::function<int()>& body) {
   setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
   int initialized = 0;
   DLSCHED_MPI_CHECK(MPI_Initialized(&initialized));
-  if (!initialized) DLSCHED_MPI_CHECK(MPI_Init(nullptr, nullptr));
+  // Workers compute on a second thread during a training step; only this one calls MPI.
+  int provided = 0;
+  if (!initialized)
+    DLSCHED_MPI_CHECK(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided));
   int code = 0;
   try {
     code = body();

@@ -70,6 +70,7 @@ CommandAction add_profile_command(CLI::App& app) {
   cmd->add_option("--backend", o.backend, "worker backend (cpu, cuda where built)")
       ->capture_default_str();
   add_worker_options(*cmd, o, args->compute);
+  add_overlap_option(*cmd, o.subjects.step.overlap);
   cmd->add_option("--poll-ms", o.poll_ms, "sleep of an idle rank between message probes (ms)")
       ->capture_default_str();
   cmd->add_flag("-q,--quiet", args->quiet,

@@ -102,6 +102,14 @@ CommandAction add_simulate_command(CLI::App& app) {
   auto args = std::make_shared<SimulateArgs>();
   CLI::App* cmd = app.add_subcommand("simulate", "replay a trace on a modelled cluster");
   add_experiment_options(*cmd, args->experiment, args->policy_params);
+  cmd->add_option_function<double>(
+         "--bucket-mb",
+         [args](double mib) {
+           if (!(mib > 0)) throw CLI::ValidationError("--bucket-mb", "must be positive");
+           args->experiment.step.bucket_bytes = static_cast<std::uint64_t>(mib * (1 << 20));
+         },
+         "gradient allreduce bucket size in MiB that the step model assumes (PyTorch DDP: 25)")
+      ->default_str("25");
   cmd->add_option("-o,--out", args->out, "results file (HDF5)");
   cmd->add_option("--flush-interval", args->flush_interval,
                   "write buffered rows to the file at most this often (wall seconds)")

@@ -141,14 +141,17 @@ GpuTypeInfo read_gpu_type(const std::string& file, const std::string& name,
 
 ModelInfo read_model(const std::string& file, const std::string& name, const toml::table& t) {
   EntryReader r(file, t, "model '" + name + "'");
-  r.only({"parameters", "flops_per_sample", "batch_size", "dataset_samples", "epochs",
-          "restore_seconds", "source"});
+  r.only({"parameters", "flops_per_sample", "forward_fraction", "batch_size", "dataset_samples",
+          "epochs", "restore_seconds", "source"});
   ModelInfo m;
   m.name = name;
   m.parameters = r.required_number("parameters");
   r.check("parameters", m.parameters > 0, "must be positive");
   m.flops_per_sample = r.required_number("flops_per_sample");
   r.check("flops_per_sample", m.flops_per_sample > 0, "must be positive");
+  if (auto f = r.optional_number("forward_fraction")) m.forward_fraction = *f;
+  r.check("forward_fraction", m.forward_fraction > 0 && m.forward_fraction < 1,
+          "must be in (0, 1)");
   m.batch_size = r.required_integer("batch_size");
   m.dataset_samples = r.optional_number("dataset_samples");
   r.check("dataset_samples", !m.dataset_samples || *m.dataset_samples > 0, "must be positive");

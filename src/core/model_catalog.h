@@ -14,6 +14,9 @@ struct ModelInfo {
   double parameters = 0;         ///< trainable parameters (gradient elements, fp32 => 4 bytes each)
   double flops_per_sample = 0;   ///< forward + backward FLOPs for one training sample
   int batch_size = 1;            ///< default batch size per worker
+  /// Forward share of flops_per_sample; the rest is backward, which overlaps the allreduce.
+  /// Backward costs about twice the forward (gradients for activations and for weights).
+  double forward_fraction = 1.0 / 3.0;
   std::optional<double> dataset_samples;  ///< samples per epoch (for traces that give no iterations)
   std::optional<double> epochs;           ///< epochs to train (for traces that give no iterations)
   std::optional<double> restore_seconds;  ///< checkpoint + restore cost on preemption

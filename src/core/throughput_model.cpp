@@ -18,8 +18,8 @@ const char* to_string(ThroughputSource s) {
 }
 
 ThroughputModel::ThroughputModel(const ModelCatalog& catalog, const ClusterSpec& cluster,
-                                 const ThroughputTable* measured)
-    : catalog_(catalog), cluster_(cluster), measured_(measured) {
+                                 const ThroughputTable* measured, StepSettings step)
+    : catalog_(catalog), cluster_(cluster), measured_(measured), step_(step) {
   max_gpus_per_node_.assign(cluster.gpu_types().size(), 0);
   for (const Node& n : cluster.nodes())
     max_gpus_per_node_[n.gpu_type] = std::max(max_gpus_per_node_[n.gpu_type], n.num_gpus);
@@ -44,8 +44,20 @@ double ThroughputModel::analytic_allreduce_time(double bytes, int workers, int n
 
 double ThroughputModel::analytic_iteration_time(const ModelInfo& model, int per_worker_batch,
                                                 const PlacementShape& p) const {
-  return analytic_compute_time(model, per_worker_batch, p.gpu_type) +
-         analytic_allreduce_time(model.gradient_bytes(), p.workers, p.nodes);
+  const double compute = analytic_compute_time(model, per_worker_batch, p.gpu_type);
+  if (!step_.overlap || p.workers <= 1)
+    return compute + analytic_allreduce_time(model.gradient_bytes(), p.workers, p.nodes);
+  const auto buckets = gradient_buckets(static_cast<std::uint64_t>(model.gradient_bytes()),
+                                        step_.bucket_bytes);
+  return overlapped_step_seconds(compute, model.forward_fraction, buckets, [&](double bytes) {
+    return analytic_allreduce_time(bytes, p.workers, p.nodes);
+  });
+}
+
+double ThroughputModel::analytic_exposed_comm_time(const ModelInfo& model, int per_worker_batch,
+                                                   const PlacementShape& p) const {
+  return analytic_iteration_time(model, per_worker_batch, p) -
+         analytic_compute_time(model, per_worker_batch, p.gpu_type);
 }
 
 int ThroughputModel::min_nodes(int gpu_type, int workers) const {

@@ -8,6 +8,7 @@
 #include "core/cluster.h"
 #include "core/job.h"
 #include "core/model_catalog.h"
+#include "core/step_model.h"
 #include "core/throughput_table.h"
 
 namespace dlsched {
@@ -23,13 +24,14 @@ struct PlacementShape {
   int nodes = 1;     ///< distinct nodes the workers span
 };
 
-/// t = t_compute(model, gpu type, per-worker batch) + t_allreduce(bytes, workers, placement).
-/// A job's own anchor (a measured rate, or the trace's duration / iterations at its requested
+/// t = step(t_compute(model, gpu type, per-worker batch), t_allreduce(bucket, workers, placement)):
+/// the compute plus the part of the bucketed allreduce the backward does not hide
+/// (core/step_model.h), or their sum where the step does not overlap. A job's own anchor (a measured rate, or the trace's duration / iterations at its requested
 /// size) fixes the absolute time; the analytic model scales it to other placements.
 class ThroughputModel {
  public:
   ThroughputModel(const ModelCatalog& catalog, const ClusterSpec& cluster,
-                  const ThroughputTable* measured = nullptr);
+                  const ThroughputTable* measured = nullptr, StepSettings step = {});
 
   /// Resolves each job's model and anchor, and fills iterations for jobs whose trace gives
   /// none (from duration / isolated iteration time, or epochs x dataset samples / global
@@ -43,6 +45,11 @@ class ThroughputModel {
   /// Compute and communication parts of the analytic iteration time.
   double analytic_compute_time(const ModelInfo& model, int per_worker_batch, int gpu_type) const;
   double analytic_allreduce_time(double bytes, int workers, int nodes) const;
+  /// The part of the analytic allreduce that the backward does not hide: the analytic
+  /// iteration time less the compute.
+  double analytic_exposed_comm_time(const ModelInfo& model, int per_worker_batch,
+                                    const PlacementShape& p) const;
+  const StepSettings& step() const { return step_; }
 
   /// Seconds per worker iteration of a prepared job on placement p.
   double iteration_time(JobId job, const PlacementShape& p) const;
@@ -82,6 +89,7 @@ class ThroughputModel {
   const ModelCatalog& catalog_;
   const ClusterSpec& cluster_;
   const ThroughputTable* measured_;
+  StepSettings step_;
   std::vector<Anchor> anchors_;
   const std::vector<JobSpec>* jobs_ = nullptr;
   std::vector<int> max_gpus_per_node_;  // per gpu type

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "emu/training_step.h"
+
 namespace dlsched::emu {
 
 /// One job's communicator on one backend; only the job's members hold one.
@@ -44,6 +46,12 @@ class Backend {
   /// one extra element of the last bucket; returns the flag summed over the members.
   virtual double allreduce_gradients(JobCommunicator& comm, std::size_t bytes,
                                      std::size_t bucket_bytes, float flag) = 0;
+  /// Runs one training iteration of `plan` on this member (emu/training_step.h): compute and
+  /// bucketed gradient allreduce, overlapped unless the plan says otherwise. `decide_flag` is
+  /// called once, when the backward is done; its value, summed over the members, comes back
+  /// in the timing. Collective over the job's members.
+  virtual StepTiming train_step(JobCommunicator& comm, const StepPlan& plan,
+                                const DecideFlag& decide_flag) = 0;
   /// Seconds the last compute() took, timed by the device where it has its own clock (CUDA
   /// events on cuda, the wall clock on cpu). Both calls return only when the work is done.
   virtual double last_compute_seconds() const = 0;

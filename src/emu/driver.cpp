@@ -613,12 +613,15 @@ IterationWork iteration_work(const Experiment& ex, JobId job, const PlacementSha
   w.gradient_bytes = static_cast<std::uint64_t>(
       std::max(4.0, std::round(model.gradient_bytes() * settings.comm_scale)));
   w.bucket_bytes = settings.bucket_bytes;
+  w.overlap = tp.step().overlap;
+  w.forward_fraction = model.forward_fraction;
   if (settings.compute == ComputeMode::SLEEP) {
-    // The simulator's iteration time on the fastest type, less its modelled allreduce (the
-    // emulator measures that part), stretched by the emulated type's slowdown.
+    // The simulator's iteration time on the fastest type, less the part of its modelled
+    // allreduce that the backward does not hide (the emulator measures the allreduce),
+    // stretched by the emulated type's slowdown.
     const PlacementShape on_ref{ref, shape.workers, shape.nodes};
     double c = tp.iteration_time(job, on_ref) -
-               tp.analytic_allreduce_time(model.gradient_bytes(), shape.workers, shape.nodes);
+               tp.analytic_exposed_comm_time(model, tp.per_worker_batch(job), on_ref);
     if (!(c > 0)) c = tp.analytic_compute_time(model, tp.per_worker_batch(job), ref);
     w.compute_seconds = c * relative;
   } else {

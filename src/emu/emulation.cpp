@@ -55,6 +55,8 @@ std::unique_ptr<Experiment> load_on_driver(const EmulationOptions& o,
         fmt::format("--worker-timeout must be a positive number of seconds, got {}",
                     o.worker_timeout));
   make_backend(o.backend);  // unknown backend: an input error before anything starts
+  // The simulator's step model assumes the buckets the workers use.
+  eo.step.bucket_bytes = static_cast<std::uint64_t>(o.bucket_mb * (1 << 20));
   std::unique_ptr<Experiment> ex = load_experiment(eo);
   if (find_mechanism(ex->options.mechanism).adaptive_jobs)
     throw InputError(fmt::format("emulate does not run adaptive jobs yet; --mechanism {} is "
@@ -188,6 +190,7 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
       attrs["flops_scale"] = fmt::format("{}", o.flops_scale);
       attrs["comm_scale"] = fmt::format("{}", o.comm_scale);
       attrs["bucket_mb"] = fmt::format("{}", o.bucket_mb);
+      attrs["overlap"] = o.experiment.step.overlap ? "on" : "off";
       attrs["ranks"] = std::to_string(size);
       attrs["driver_host"] = hosts[0];
       attrs["hostnames"] = outcome.hosts;

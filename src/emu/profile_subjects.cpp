@@ -54,7 +54,7 @@ ProfileExperiment load_profile_experiment(const SubjectOptions& o) {
     first.emplace(m->name, j.index);
     out.subjects.push_back({m->name, j.index, 1});
   }
-  ex->throughput = std::make_unique<ThroughputModel>(ex->catalog, ex->cluster, nullptr);
+  ex->throughput = std::make_unique<ThroughputModel>(ex->catalog, ex->cluster, nullptr, o.step);
   ex->throughput->prepare(ex->trace.jobs, o.trace_path.empty() ? "--model" : o.trace_path);
   for (ProfileSubject& s : out.subjects) s.batch = ex->throughput->per_worker_batch(s.job);
   out.experiment = std::move(ex);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/job.h"
+#include "core/step_model.h"
 #include "emu/driver.h"
 #include "sched/experiment.h"
 
@@ -20,6 +21,7 @@ struct SubjectOptions {
   std::vector<std::string> models;  ///< --model names (catalog keys)
   std::string models_path;          ///< catalog; empty: the default one
   std::string cluster;              ///< cluster spec the measurements run on
+  StepSettings step;                ///< how a worker's step runs (overlap, buckets)
 };
 
 /// One model to measure, and the job whose work stands for it.

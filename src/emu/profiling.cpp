@@ -69,6 +69,7 @@ Setup set_up(const ProfileOptions& o, const std::vector<std::string>& worker_hos
   make_backend(o.backend);  // unknown backend: an input error before anything starts
 
   SubjectOptions so = o.subjects;
+  so.step.bucket_bytes = static_cast<std::uint64_t>(o.bucket_mb * (1 << 20));
   if (!o.cluster_given) so.cluster = cluster_spec_from_hosts(worker_hosts, o.gpu_type);
   s.profile = load_profile_experiment(so);
   Experiment& ex = *s.profile.experiment;
@@ -127,6 +128,7 @@ RunAttributes attributes_of(const ProfileOptions& o, const Setup& s, const std::
   a["flops_scale"] = fmt::format("{}", o.flops_scale);
   a["comm_scale"] = fmt::format("{}", o.comm_scale);
   a["bucket_mb"] = fmt::format("{}", o.bucket_mb);
+  a["overlap"] = o.subjects.step.overlap ? "on" : "off";
   std::string slow;
   for (std::size_t t = 0; t < s.settings.slowdown.size(); ++t)
     slow += fmt::format("{}{}={}", t ? "," : "", ex.cluster.gpu_types()[t], s.settings.slowdown[t]);

@@ -98,6 +98,8 @@ void put_body(Writer& w, const AssignMsg& m) {
   w.put(m.work.slowdown);
   w.put(m.work.gradient_bytes);
   w.put(m.work.bucket_bytes);
+  w.put(static_cast<std::uint8_t>(m.work.overlap));
+  w.put(m.work.forward_fraction);
 }
 void put_body(Writer& w, const StopMsg& m) { w.put(m.lease); }
 void put_body(Writer&, const ShutdownMsg&) {}
@@ -136,6 +138,11 @@ AssignMsg get_assign(Reader& r) {
   m.work.slowdown = r.get<double>();
   m.work.gradient_bytes = r.get<std::uint64_t>();
   m.work.bucket_bytes = r.get<std::uint64_t>();
+  m.work.overlap = r.get<std::uint8_t>() != 0;
+  m.work.forward_fraction = r.get<double>();
+  if (!(m.work.forward_fraction >= 0 && m.work.forward_fraction < 1))
+    throw ProtocolError(fmt::format("ASSIGN message has forward fraction {}, not in [0, 1)",
+                                    m.work.forward_fraction));
   if (m.members.empty()) throw ProtocolError("ASSIGN message names no members");
   return m;
 }

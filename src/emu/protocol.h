@@ -51,6 +51,8 @@ struct IterationWork {
   double slowdown = 1;               ///< KERNEL: emulated GPU type runs this much slower
   std::uint64_t gradient_bytes = 0;  ///< allreduced every iteration
   std::uint64_t bucket_bytes = 0;    ///< allreduce granularity (DDP buckets)
+  bool overlap = true;               ///< allreduce each bucket as the backward produces it
+  double forward_fraction = 1.0 / 3.0;  ///< share of the compute before the backward
 };
 
 /// A lease: run `job` on `members` from now until the budget, the deadline or a STOP.
@@ -97,7 +99,7 @@ struct ReportMsg {
   std::int64_t steps = 0;        ///< iterations completed (the same on every member)
   double seconds = 0;            ///< from the first iteration to the end of the last
   double compute_seconds = 0;
-  double comm_seconds = 0;
+  double comm_seconds = 0;       ///< communication the compute did not hide (exposed)
   StopReason reason = StopReason::BUDGET;
   std::uint32_t communicators = 0;  ///< job communicators this member holds (this one included)
 };

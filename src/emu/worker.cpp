@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "emu/mpi_check.h"
+#include "emu/training_step.h"
 
 namespace dlsched::emu {
 
@@ -70,19 +71,6 @@ bool Worker::stop_requested(std::uint64_t lease) {
   return stop;
 }
 
-double Worker::compute(const IterationWork& w) {
-  if (w.mode == ComputeMode::SLEEP) {
-    const double t0 = clock_.now();
-    sleep_seconds(w.compute_seconds);
-    return clock_.now() - t0;
-  }
-  backend_.compute(w.flops);
-  // An emulated slower GPU type: the same kernel, then the extra time it would have taken.
-  const double kernel = backend_.last_compute_seconds();
-  if (w.slowdown > 1) sleep_seconds((w.slowdown - 1) * kernel);
-  return kernel * std::max(1.0, w.slowdown);
-}
-
 void Worker::run_lease(const AssignMsg& a) {
   const double received = clock_.now();
   std::vector<int> members(a.members.begin(), a.members.end());
@@ -108,35 +96,32 @@ void Worker::run_lease(const AssignMsg& a) {
   clock_.sleep_until(received + a.wait_seconds);
   const double first = clock_.now();
   double last_iteration = 0;
+  const StepPlan plan = plan_step(a.work);
   for (;;) {
-    const double t0 = clock_.now();
-    r.compute_seconds += compute(a.work);
-    const double t1 = clock_.now();
-    // The leader decides whether this is the last iteration; the decision travels in the
-    // gradient allreduce, so every member stops after the same iteration at no extra cost.
-    float flag = 0;
+    // The leader decides whether this is the last iteration once the backward is done; the
+    // decision travels in the gradient allreduce, so every member stops after the same
+    // iteration at no extra cost.
     StopReason why = StopReason::DEADLINE;
-    if (leader) {
+    const auto decide = [&]() -> float {
+      if (!leader) return 0;
       if (stop_requested(a.lease)) {
-        flag = 1;
         why = StopReason::REQUESTED;
-      } else if (t1 + 0.5 * last_iteration >= deadline) {
-        // Stop at the iteration boundary nearest the deadline: going on would end further
-        // past it than stopping now ends before it.
-        flag = 1;
+        return 1;
       }
-    }
-    const double agreed =
-        backend_.allreduce_gradients(comm, a.work.gradient_bytes, a.work.bucket_bytes, flag);
-    const double t2 = clock_.now();
-    r.comm_seconds += backend_.last_comm_seconds();
-    last_iteration = t2 - t0;
+      // Stop at the iteration boundary nearest the deadline: going on would end further past
+      // it than stopping now ends before it.
+      return clock_.now() + 0.5 * last_iteration >= deadline ? 1 : 0;
+    };
+    const StepTiming step = backend_.train_step(comm, plan, decide);
+    r.compute_seconds += step.compute_seconds;
+    r.comm_seconds += step.exposed_comm_seconds();
+    last_iteration = step.seconds;
     ++r.steps;
     if (r.steps >= a.budget_steps) {
       r.reason = StopReason::BUDGET;
       break;
     }
-    if (agreed > 0) {
+    if (step.flag_sum > 0) {
       r.reason = leader ? why : StopReason::DEADLINE;
       break;
     }

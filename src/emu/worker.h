@@ -24,9 +24,6 @@ class Worker {
   void run_lease(const AssignMsg& a);
   /// Leader only: drains control messages during a lease; true if it was asked to stop.
   bool stop_requested(std::uint64_t lease);
-  /// Runs one iteration's compute; returns its seconds (the backend's own timing for a kernel,
-  /// stretched by the emulated slowdown; the wall clock for a sleep).
-  double compute(const IterationWork& w);
   void report_failure(const std::string& what);
 
   Channel& control_;

@@ -132,8 +132,8 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& requested) 
   ex->trace = read_trace(options.trace_path, trace_options);
   if (ex->trace.jobs.empty()) throw InputError(options.trace_path, 0, "the trace has no jobs");
   if (!options.throughputs_path.empty()) ex->measured = ThroughputTable::load(options.throughputs_path);
-  ex->throughput = std::make_unique<ThroughputModel>(ex->catalog, ex->cluster,
-                                                     ex->measured ? &*ex->measured : nullptr);
+  ex->throughput = std::make_unique<ThroughputModel>(
+      ex->catalog, ex->cluster, ex->measured ? &*ex->measured : nullptr, options.step);
   // Adaptive jobs run from their applications' profiles (loaded below), not the catalog.
   if (!mechanism.adaptive_jobs) {
     ex->throughput->prepare(ex->trace.jobs, ex->trace.path);
@@ -190,6 +190,8 @@ std::map<std::string, std::string> Experiment::attributes(const std::string& mod
       {"per_model_restore", options.per_model_restore},
       {"time_scale", options.time_scale},
       {"seed", options.seed},
+      {"step_overlap", options.step.overlap},
+      {"bucket_bytes", options.step.bucket_bytes},
   };
   std::map<std::string, std::string> a;
   a["tool"] = "dlsched";
@@ -210,6 +212,7 @@ std::map<std::string, std::string> Experiment::attributes(const std::string& mod
   a["restore_delay"] = fmt::format("{}", options.restore_delay);
   a["suspend_delay"] = fmt::format("{}", options.suspend_delay);
   a["seed"] = std::to_string(options.seed);
+  a["step_overlap"] = options.step.overlap ? "on" : "off";
   a["models"] = catalog.path();
   a["throughputs"] = options.throughputs_path;
   a["applications"] = options.applications_dir;

@@ -12,6 +12,7 @@
 #include "core/adaptive/application_profile.h"
 #include "core/cluster.h"
 #include "core/model_catalog.h"
+#include "core/step_model.h"
 #include "core/throughput_model.h"
 #include "core/throughput_table.h"
 #include "core/trace.h"
@@ -43,6 +44,8 @@ struct ExperimentOptions {
   bool per_model_restore = true;
   double time_scale = 1;
   std::uint64_t seed = 1;
+  /// How the analytic model times a step: overlapped or serialised allreduce, bucket size.
+  StepSettings step;
   /// Knobs the user set explicitly ("round_length", "restore_delay", "suspend_delay",
   /// "per_model_restore"): the mechanism leaves those as they are.
   std::set<std::string> set_by_user;

@@ -200,6 +200,7 @@ batch_size = 4
   EXPECT_DOUBLE_EQ(m.parameters, 1e6);
   EXPECT_DOUBLE_EQ(m.flops_per_sample, 2000);
   EXPECT_EQ(m.batch_size, 4);
+  EXPECT_DOUBLE_EQ(m.forward_fraction, 1.0 / 3.0);
   EXPECT_FALSE(m.dataset_samples);
   EXPECT_FALSE(m.epochs);
   EXPECT_FALSE(m.restore_seconds);
@@ -246,6 +247,8 @@ TEST(ModelCatalog, BadValuesGiveTheirLine) {
        "unknown key 'batchsize'"},
       {"parameters = 1\nflops_per_sample = 1\nbatch_size = 1\nepochs = 0\n", 8, "'epochs'"},
       {"parameters = 1\nflops_per_sample = 1\nbatch_size = 1\nsource = 3\n", 8, "'source'"},
+      {"parameters = 1\nflops_per_sample = 1\nforward_fraction = 1\nbatch_size = 1\n", 7,
+       "'forward_fraction'"},
   };
   for (const auto& c : cases) {
     const auto path = write_scratch_file("bad.toml", head + c.body);

@@ -15,6 +15,7 @@
 #include "emu/backend.h"
 #include "emu/comm_cache.h"
 #include "emu/protocol.h"
+#include "emu/training_step.h"
 
 namespace dlsched::emu::test {
 
@@ -54,6 +55,18 @@ class BackendTest : public ::testing::Test {
   JobCommunicator& connect(const std::vector<int>& members) {
     comms_.push_back(backend_->connect(parent_, members));
     return *comms_.back();
+  }
+  /// A kernel-mode step of `tiles` kernel tiles and `mib` MiB of gradients in `bucket_mib`
+  /// MiB buckets (the first 1 MiB, as DDP's).
+  static StepPlan step_plan(double tiles, std::uint64_t mib, std::uint64_t bucket_mib,
+                            bool overlap) {
+    IterationWork w;
+    w.mode = ComputeMode::KERNEL;
+    w.flops = tiles * TEST_BACKEND.unit_flops;
+    w.gradient_bytes = mib << 20;
+    w.bucket_bytes = bucket_mib << 20;
+    w.overlap = overlap;
+    return plan_step(w);
   }
   std::vector<int> all_ranks() const {
     std::vector<int> v(static_cast<std::size_t>(size_));
@@ -130,6 +143,74 @@ TEST_F(BackendTest, AllreduceSumsFlagsOfAllMembers) {
   EXPECT_EQ(backend_->allreduce_gradients(comm, 1 << 20, 256 << 10, rank_ == 0 ? 1.0f : 0.0f),
             1.0);
   EXPECT_EQ(backend_->allreduce_gradients(comm, 1 << 20, 256 << 10, 0.0f), 0.0);
+}
+
+TEST_F(BackendTest, OverlappedStepAllreducesBucketsDuringTheBackward) {
+  if (size_ < 2) GTEST_SKIP() << "needs at least 2 ranks";
+  JobCommunicator& comm = connect(all_ranks());
+  // Communication well under the backward, so that no bucket has to queue behind the one
+  // before it past the backward's end (the model allows that where communication is longer).
+  const StepPlan plan = step_plan(32, 8, 1, true);
+  ASSERT_GT(plan.bucket_elems.size(), 2u);
+  const auto none = [] { return 0.0f; };
+  backend_->train_step(comm, plan, none);  // warm-up: buffers, kernels, connections
+  const StepTiming t = backend_->train_step(comm, plan, none);
+  ASSERT_EQ(t.bucket_starts.size(), plan.bucket_elems.size());
+  // An allreduce waits for its slowest member: members sharing cores compute at different
+  // speeds, so a bucket can start only once the slowest member produced it.
+  double slowest_end = t.backward_end;
+  MPI_Allreduce(MPI_IN_PLACE, &slowest_end, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+  // Buckets start in order, none before the backward. The first half start while the
+  // backward is still computing (a serialised step starts them all after it); later ones may
+  // queue behind the allreduce before them where ranks share cores with the compute.
+  const std::size_t buckets = t.bucket_starts.size();
+  for (std::size_t k = 0; k < buckets; ++k) {
+    EXPECT_GE(t.bucket_starts[k], t.backward_begin) << "bucket " << k;
+    if (k > 0) {
+      EXPECT_GE(t.bucket_starts[k], t.bucket_starts[k - 1]) << "bucket " << k;
+    }
+    if (2 * k < buckets) {
+      EXPECT_LT(t.bucket_starts[k], slowest_end) << "bucket " << k;
+    }
+  }
+  // The last carries the stop flag, decided once the backward is done.
+  EXPECT_GE(t.bucket_starts.back(), t.backward_end - 1e-5);
+  // The communication ran beside the compute: the step is shorter than the two in a row.
+  EXPECT_GT(t.comm_seconds, 0);
+  EXPECT_LT(t.seconds, t.compute_seconds + t.comm_seconds)
+      << "step " << t.seconds << " s, compute " << t.compute_seconds << " s, comm "
+      << t.comm_seconds << " s";
+  EXPECT_GE(t.seconds, t.compute_seconds);
+}
+
+TEST_F(BackendTest, SerialisedStepAllreducesAfterTheBackward) {
+  JobCommunicator& comm = connect(all_ranks());
+  const StepPlan plan = step_plan(8, 8, 2, false);
+  const auto none = [] { return 0.0f; };
+  backend_->train_step(comm, plan, none);  // warm-up
+  const StepTiming t = backend_->train_step(comm, plan, none);
+  for (double start : t.bucket_starts) EXPECT_GE(start, t.backward_end - 1e-5);
+  EXPECT_GE(t.seconds, t.compute_seconds + t.comm_seconds - 1e-5)
+      << "step " << t.seconds << " s, compute " << t.compute_seconds << " s, comm "
+      << t.comm_seconds << " s";
+  EXPECT_NEAR(t.exposed_comm_seconds(), t.seconds - t.compute_seconds, 1e-12);
+}
+
+TEST_F(BackendTest, StepFlagIsSummedOnceAndItsSlotStartsAtZeroNextStep) {
+  JobCommunicator& comm = connect(all_ranks());
+  for (bool overlap : {true, false}) {
+    const StepPlan plan = step_plan(0.5, 3, 1, overlap);
+    int decided = 0;
+    const auto leader_stops = [&] {
+      ++decided;
+      return rank_ == 0 ? 1.0f : 0.0f;
+    };
+    EXPECT_EQ(backend_->train_step(comm, plan, leader_stops).flag_sum, 1.0f);
+    EXPECT_EQ(decided, 1);
+    // A member that raised nothing now reads nothing: the slot was zeroed after the sum.
+    EXPECT_EQ(backend_->train_step(comm, plan, [] { return 0.0f; }).flag_sum, 0.0f)
+        << "overlap " << overlap;
+  }
 }
 
 TEST_F(BackendTest, CachedCommunicatorIsReused) {

@@ -37,6 +37,8 @@ AssignMsg sample_assign() {
   a.work.slowdown = 2;
   a.work.gradient_bytes = 1 << 20;
   a.work.bucket_bytes = 25 << 20;
+  a.work.overlap = false;  // not the default, so a dropped field shows
+  a.work.forward_fraction = 0.25;
   return a;
 }
 
@@ -59,6 +61,8 @@ TEST(Protocol, AssignRoundTrips) {
   EXPECT_EQ(b.work.slowdown, a.work.slowdown);
   EXPECT_EQ(b.work.gradient_bytes, a.work.gradient_bytes);
   EXPECT_EQ(b.work.bucket_bytes, a.work.bucket_bytes);
+  EXPECT_EQ(b.work.overlap, a.work.overlap);
+  EXPECT_EQ(b.work.forward_fraction, a.work.forward_fraction);
 }
 
 TEST(Protocol, EveryTypeRoundTrips) {

@@ -241,7 +241,7 @@ TEST(Packing, CorePacksOnlyPairsWithAnEntryAndAtMostTwoPerGpu) {
 
 TEST(Gandiva, MigratesASpreadJobOntoOneNodeWhenItFreesUp) {
   // Two 4-GPU nodes; gradients of 4 GB, 8 GB/s inside a node, 2 GB/s between nodes, no
-  // latency. A (3 GPUs, 3 it) takes node 0 and B (3 GPUs, long) node 1; C (2 GPUs) gets one
+  // latency; the serialised step (compute, then the whole allreduce), whose times are round. A (3 GPUs, 3 it) takes node 0 and B (3 GPUs, long) node 1; C (2 GPUs) gets one
   // GPU on each: 1 s compute + 2(1/2) 4 GB / 2 GB/s = 3 s per iteration. A ends at
   // 3 x (1 + 2(2/3) 4/8) = 5. At the round at 6 node 0 is free: C (2 of its 10 it done)
   // moves there, pays the 1 s restore and runs at 1 + 4/8 = 1.5 s per iteration: 7 + 8 x 1.5.
@@ -259,7 +259,8 @@ TEST(Gandiva, MigratesASpreadJobOntoOneNodeWhenItFreesUp) {
     links.inter_node_latency_us = 0;
     ex->cluster = ClusterSpec::from_groups({{2, 4, "g"}}, links);
     for (JobSpec& j : ex->trace.jobs) j.iterations = j.index == 0 ? 3 : j.index == 1 ? 100 : 10;
-    ex->throughput = std::make_unique<ThroughputModel>(ex->catalog, ex->cluster);
+    ex->throughput = std::make_unique<ThroughputModel>(ex->catalog, ex->cluster, nullptr,
+                                                       StepSettings{.overlap = false});
     ex->throughput->prepare(ex->trace.jobs, ex->trace.path);
     if (!migration) ex->options.policy_params.set("migration=0");
     TinyRun run = run_tiny(*ex);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "emu/backend.h"
+#include "emu/gemm_plan.h"
 #include "emu/wall_clock.h"
 
 namespace dlsched::emu {
@@ -29,6 +30,9 @@ class MpiJobCommunicator : public JobCommunicator {
 };
 
 /// CPU kernels (OpenBLAS sgemm where available, a plain loop otherwise) and MPI_Allreduce.
+/// A training step computes on a second thread while this one, the only one that calls MPI,
+/// runs each bucket's MPI_Iallreduce as the backward produces it (the communication thread of
+/// a framework; MPI sees one thread, so MPI_THREAD_FUNNELED suffices).
 class CpuBackend : public Backend {
  public:
   CpuBackend();
@@ -38,11 +42,19 @@ class CpuBackend : public Backend {
   void compute(double flops) override;
   double allreduce_gradients(JobCommunicator& comm, std::size_t bytes, std::size_t bucket_bytes,
                              float flag) override;
+  StepTiming train_step(JobCommunicator& comm, const StepPlan& plan,
+                        const DecideFlag& decide_flag) override;
   double last_compute_seconds() const override { return last_compute_seconds_; }
   double last_comm_seconds() const override { return last_comm_seconds_; }
 
  private:
-  void gemm(int n);
+  void gemm(const GemmDims& d);
+  /// Runs one chunk of a step's compute: FLOPs in GEMMs, or a sleep until `due` + `work`
+  /// (`due` advances by `work`).
+  void run_chunk(const StepPlan& plan, double work, double& due);
+  /// Sums `count` gradient floats from `offset` over the job, progressing the request in
+  /// short sleeps so that the compute thread keeps the core.
+  void allreduce_bucket(MPI_Comm comm, std::size_t offset, std::size_t count, bool overlapped);
   WallClock clock_;
   double last_compute_seconds_ = 0;
   double last_comm_seconds_ = 0;
@@ -52,5 +64,7 @@ class CpuBackend : public Backend {
 
 /// Matrix side of the CPU kernel's largest sgemm.
 inline constexpr int CPU_KERNEL_TILE = 512;
+/// Sides of the CPU kernel's other sgemms are multiples of this (SIMD width x unrolling).
+inline constexpr int CPU_KERNEL_ALIGN = 16;
 
 }  // namespace dlsched::emu

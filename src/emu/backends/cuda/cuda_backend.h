@@ -10,6 +10,8 @@
 
 #include "emu/backend.h"
 #include "emu/backends/cuda/gemm_kernel.h"
+#include "emu/backends/cuda/nccl_job_communicator.h"
+#include "emu/wall_clock.h"
 
 namespace dlsched::emu {
 
@@ -17,9 +19,12 @@ namespace dlsched::emu {
 /// bf16) and DLSCHED_CUDA_TILE (default 8192); a bad value is an InputError.
 GemmShape gemm_shape_from_env();
 
-/// GEMMs and allreduces on this rank's GPU, on one stream, timed with CUDA events. compute()
-/// and allreduce_gradients() return only when the GPU is done, so the worker's wall clock
-/// around them measures the same work as the events.
+/// GEMMs on a compute stream and allreduces on a communication stream of this rank's GPU,
+/// timed with CUDA events. A training step enqueues each backward chunk on the compute stream
+/// and its bucket's allreduce on the communication stream behind an event, so NCCL runs while
+/// the rest of the backward computes; compute(), allreduce_gradients() and train_step()
+/// return only when the GPU is done, so the worker's wall clock around them measures the same
+/// work as the events.
 class CudaBackend : public Backend {
  public:
   /// Shape from the environment.
@@ -35,6 +40,8 @@ class CudaBackend : public Backend {
   void compute(double flops) override;
   double allreduce_gradients(JobCommunicator& comm, std::size_t bytes, std::size_t bucket_bytes,
                              float flag) override;
+  StepTiming train_step(JobCommunicator& comm, const StepPlan& plan,
+                        const DecideFlag& decide_flag) override;
 
   /// GPU seconds of the last compute() (CUDA events).
   double last_compute_seconds() const override { return last_compute_seconds_; }
@@ -50,13 +57,32 @@ class CudaBackend : public Backend {
  private:
   void ensure_device();
   void ensure_gradients(std::size_t elems);
+  void ensure_step_events(std::size_t buckets);
+  GemmKernel& kernel();
   double elapsed(cudaEvent_t from, cudaEvent_t to) const;
+  /// Enqueues one chunk of a step's compute on the compute stream (GEMMs, or a host sleep
+  /// in sleep mode); with an emulated slowdown, waits for it and sleeps the extra time.
+  void run_chunk(const StepPlan& plan, double work, NcclJobCommunicator& job);
+  /// Sums `count` floats of the gradients from `offset` over the job: an ncclAllReduce on
+  /// the communication stream, or (members sharing a GPU) a host round trip over MPI.
+  void reduce_bucket(NcclJobCommunicator& job, std::size_t offset, std::size_t count);
+  /// Copies `flag` into the flag slot (after `elems` gradients), on the communication stream.
+  void put_flag(std::size_t elems, float flag);
+  /// Copies the summed flag back and zeroes the slot for the next step; waits for the
+  /// communication stream, watching NCCL.
+  float take_flag(NcclJobCommunicator& job, std::size_t elems);
 
   GemmShape shape_;
   int device_ = -1;
-  cudaStream_t stream_ = nullptr;
+  cudaStream_t stream_ = nullptr;                  // compute
+  cudaStream_t comm_stream_ = nullptr;             // gradient allreduces
   cudaEvent_t start_ = nullptr, stop_ = nullptr;  // timing
   cudaEvent_t done_ = nullptr;                     // end of an allreduce, polled
+  // A step's timing events: its start, the end of each backward chunk (the communication
+  // stream waits on them), and each bucket's allreduce start and end.
+  cudaEvent_t step_begin_ = nullptr, backward_begin_ = nullptr, compute_end_ = nullptr,
+              comm_end_ = nullptr;
+  std::vector<cudaEvent_t> chunk_done_, bucket_begin_, bucket_end_;
   std::unique_ptr<GemmKernel> gemm_;  // built on the first compute()
   float* gradients_ = nullptr;        // device; grows to the largest job, plus the flag
   std::size_t gradient_capacity_ = 0;
@@ -64,6 +90,7 @@ class CudaBackend : public Backend {
   std::vector<float> staged_;         // host copy for the shared-GPU path
   double last_compute_seconds_ = 0;
   double last_comm_seconds_ = 0;
+  WallClock clock_;
 };
 
 }  // namespace dlsched::emu

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -42,16 +43,30 @@ double nccl_timeout_seconds() {
 NcclJobCommunicator::NcclJobCommunicator(MPI_Comm parent, const std::vector<int>& members,
                                          int device)
     : mpi_(parent, members) {
-  // Every member reaches the same decision from the same gathered list.
-  if (members_share_a_gpu(mpi_.comm(), mpi_.size(), device)) return;
+  // Every member reaches the same decision from the same gathered list. The leader says
+  // which path the job takes, so that a run's log shows what its allreduces measured.
+  const bool shared = members_share_a_gpu(mpi_.comm(), mpi_.size(), device);
+  if (mpi_.rank() == 0)
+    std::cerr << fmt::format("dlsched: cuda: {}: job of {} member(s): {}\n", mpi_where(),
+                             mpi_.size(),
+                             shared ? "host-staged allreduce over MPI (members share a GPU)"
+                                    : "NCCL allreduce");
+  if (shared) return;
   ncclUniqueId id{};
   if (mpi_.rank() == 0) DLSCHED_NCCL_CHECK(ncclGetUniqueId(&id));
   DLSCHED_MPI_CHECK(MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, mpi_.comm()));
   ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
   // Non-blocking: a member whose peer never arrives times out here instead of hanging.
   config.blocking = 0;
-  DLSCHED_NCCL_CHECK(ncclCommInitRankConfig(&nccl_, mpi_.size(), id, mpi_.rank(), &config));
-  wait_ready("ncclCommInitRankConfig");
+  const ncclResult_t rc = ncclCommInitRankConfig(&nccl_, mpi_.size(), id, mpi_.rank(), &config);
+  // A failed start may still have made a communicator: abort it, or it leaks (the destructor
+  // does not run for a constructor that throws).
+  if (rc != ncclSuccess && rc != ncclInProgress) {
+    if (nccl_) ncclCommAbort(nccl_);
+    nccl_ = nullptr;
+    check_nccl(rc, "ncclCommInitRankConfig", __FILE__, __LINE__);
+  }
+  wait_ready("ncclCommInitRankConfig");  // aborts the communicator if it fails
 }
 
 NcclJobCommunicator::~NcclJobCommunicator() {
