@@ -86,8 +86,8 @@ step() {
     verdict="TIMED OUT after $limit s"
   elif ((rc != 0)); then
     verdict="FAILED (exit $rc)"
-  elif grep -qE '^\[  SKIPPED \]|: skipped' "$LOGS/$name.log"; then
-    verdict="SKIPPED: $(grep -m1 -E '^\[  SKIPPED \]|: skipped' "$LOGS/$name.log")"
+  elif grep -qE '\[  SKIPPED \]|: skipped' "$LOGS/$name.log"; then
+    verdict="SKIPPED: $(grep -m1 -oE '\[  SKIPPED \].*|: skipped.*' "$LOGS/$name.log")"
   fi
   [[ $verdict == ok ]] || failed+=("$name")
   say "step $name: $verdict ($((SECONDS - t0)) s)$(path_of "$name")"
@@ -116,15 +116,15 @@ expect_failure() {
 }
 
 # One rank: the cases that need two members are left out rather than skipped.
-step backend_cuda_np1 45 "${MPI[@]}" -n 1 "$BIN/test_backend_cuda" \
+step backend_cuda_np1 45 "${MPI[@]}" -n 1 "$BIN/test_backend_cuda" --gtest_color=no \
   --gtest_filter='-*AllreduceSumsFlagsOfAllMembers:*OverlappedStep*' \
   --gtest_output="xml:$LOGS/backend_cuda_np1.xml"
 # Two ranks: on a one-GPU machine they share it, and the multi-member cases run the
 # host-staged path (NCCL refuses a communicator whose ranks share a GPU).
-((gpus < 2)) && say "note: one GPU: 2-rank steps share it and take the host-staged allreduce"
-step backend_cuda_np2 60 "${MPI[@]}" -n 2 "$BIN/test_backend_cuda" \
+((gpus == 1)) && say "note: one GPU: 2-rank steps share it and take the host-staged allreduce"
+step backend_cuda_np2 60 "${MPI[@]}" -n 2 "$BIN/test_backend_cuda" --gtest_color=no \
   --gtest_output="xml:$LOGS/backend_cuda_np2.xml"
-step backend_cpu_np2 30 "${MPI[@]}" -n 2 "$BIN/test_backend_cpu"
+step backend_cpu_np2 30 "${MPI[@]}" -n 2 "$BIN/test_backend_cpu" --gtest_color=no
 
 # One worker, 1-GPU jobs, LAS with 0.5 s rounds on one GPU: preemptions and resumes.
 step emulate_cuda_1worker 60 "${MPI[@]}" -n 2 "$BIN/dlsched" emulate "${COMMON[@]}" \
