@@ -96,9 +96,9 @@ void CpuBackend::run_chunk(const StepPlan& plan, double work, double& due) {
 }
 
 void CpuBackend::allreduce_bucket(MPI_Comm comm, std::size_t offset, std::size_t count,
-                                  bool overlapped) {
+                                  bool beside_compute) {
   float* data = gradients_.data() + offset;
-  if (!overlapped) {
+  if (!beside_compute) {
     DLSCHED_MPI_CHECK(
         MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(count), MPI_FLOAT, MPI_SUM, comm));
     return;
@@ -152,6 +152,8 @@ StepTiming CpuBackend::train_step(JobCommunicator& comm, const StepPlan& plan,
       produced.notify_one();
     }
   };
+  // One bucket has nothing to overlap (it waits for the whole backward): no second thread.
+  const bool threaded = plan.overlap && buckets > 1;
   const auto communicate = [&] {
     std::size_t offset = 0;
     for (std::size_t k = 0; k < buckets; ++k) {
@@ -164,13 +166,14 @@ StepTiming CpuBackend::train_step(JobCommunicator& comm, const StepPlan& plan,
       }
       const double start = clock_.now();
       t.bucket_starts[k] = start - t0;
-      allreduce_bucket(mpi, offset, count, plan.overlap);
+      // Only while the compute thread runs does the allreduce have to leave it the core; the
+      // last bucket follows the backward and blocks, as a serialised step's do.
+      allreduce_bucket(mpi, offset, count, threaded && k + 1 < buckets);
       t.comm_seconds += clock_.now() - start;
       offset += plan.bucket_elems[k];
     }
   };
-  // One bucket has nothing to overlap (it waits for the whole backward): no second thread.
-  if (plan.overlap && buckets > 1) {
+  if (threaded) {
     std::jthread compute_thread([&] {
       // Behind the communication loop (best effort: a thread may always lower its priority).
       setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), getpriority(PRIO_PROCESS, 0) + 5);

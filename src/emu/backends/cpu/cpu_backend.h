@@ -52,9 +52,10 @@ class CpuBackend : public Backend {
   /// Runs one chunk of a step's compute: FLOPs in GEMMs, or a sleep until `due` + `work`
   /// (`due` advances by `work`).
   void run_chunk(const StepPlan& plan, double work, double& due);
-  /// Sums `count` gradient floats from `offset` over the job, progressing the request in
-  /// short sleeps so that the compute thread keeps the core.
-  void allreduce_bucket(MPI_Comm comm, std::size_t offset, std::size_t count, bool overlapped);
+  /// Sums `count` gradient floats from `offset` over the job: MPI_Allreduce, or where the
+  /// compute thread runs beside it (`beside_compute`), MPI_Iallreduce progressed by tests
+  /// that leave that thread the core.
+  void allreduce_bucket(MPI_Comm comm, std::size_t offset, std::size_t count, bool beside_compute);
   WallClock clock_;
   double last_compute_seconds_ = 0;
   double last_comm_seconds_ = 0;
