@@ -45,6 +45,11 @@ int run_simulate(SimulateArgs& a) {
     return 0;
   }
   for (const auto& kv : a.policy_params) a.experiment.policy_params.set(kv);
+  a.experiment.event_driven_driver = true;
+  if (a.whole_iterations && a.experiment.set_by_user.count("round_length") &&
+      a.experiment.round_length == 0)
+    throw InputError("--whole-iterations ends leases at round boundaries; event-driven time "
+                     "(--round-length 0) has none");
   const auto started = std::chrono::steady_clock::now();
   // Every input is loaded and checked before the output file exists.
   std::unique_ptr<Experiment> ex = load_experiment(a.experiment);

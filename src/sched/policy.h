@@ -133,6 +133,16 @@ class Policy {
   /// this policy: fixed, at a fixed batch size, or fully adaptive.
   virtual JobAdaptivity adaptivity() const { return JobAdaptivity::fixed; }
 
+  /// Can this policy run in event-driven time (--round-length 0)? There the core asks it, with
+  /// preemption allowed, only at arrivals, completions and the times next_decision_time()
+  /// names, so a policy qualifies when nothing else can change its answer: its ranking does
+  /// not follow the clock between those events, or it names the times it does.
+  virtual bool event_driven() const { return false; }
+  /// Event-driven time: the earliest instant after the last schedule() call at which that
+  /// answer could change although no job arrived or finished (a running job crossing a queue
+  /// threshold, a waiting one due for promotion). Infinity: only arrivals and completions.
+  virtual double next_decision_time() const { return std::numeric_limits<double>::infinity(); }
+
   /// What the policy remembers between schedule() calls, for a checkpoint of the run
   /// (sched/policy_state.h writes it). A policy that derives every answer from its input, or
   /// keeps only caches it can rebuild from it, keeps the default: nothing to save. A policy

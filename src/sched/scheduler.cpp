@@ -19,7 +19,9 @@ Scheduler::Scheduler(const std::vector<JobSpec>& jobs, const ClusterSpec& cluste
       gpu_owner_(cluster.num_gpus(), -1),
       free_per_node_(cluster.nodes().size()),
       free_per_type_(cluster.gpu_types().size(), 0) {
-  DLSCHED_EXPECTS(config_.round_length > 0, "round length must be positive");
+  DLSCHED_EXPECTS(config_.round_length >= 0, "round length must not be negative");
+  DLSCHED_EXPECTS(!event_driven() || policy_.event_driven(),
+                  fmt::format("policy {} cannot decide in event-driven time", policy_.name()));
   isolated_.reserve(jobs.size());
   for (const JobSpec& j : jobs) isolated_.push_back(throughput.isolated_time(j.index));
   for (const Node& n : cluster.nodes()) {
@@ -44,6 +46,7 @@ bool Scheduler::can_pack(JobId a, JobId b, int type, int gpus) const {
 }
 
 double Scheduler::next_round_after(double t) const {
+  DLSCHED_EXPECTS(!event_driven(), "event-driven time has no round boundaries");
   const double k = std::floor(t / config_.round_length) + 1;
   return k * config_.round_length;
 }
@@ -463,7 +466,9 @@ std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool
   std::vector<JobId> to_consolidate;
   if (may_preempt) {
     // Running jobs keep their GPUs when their grant is unchanged; all others stop first.
-    std::vector<char> keep(jobs_.size(), 0);
+    // keep_ is all zero between calls: a round costs its grants, not the trace's length.
+    std::vector<char>& keep = keep_;
+    if (keep.size() < jobs_.size()) keep.assign(jobs_.size(), 0);
     for (const Grant& g : grants) {
       const JobState& s = states_[g.job];
       if (g.host < 0 && s.status == JobState::Status::RUNNING && s.gpu_type == g.type &&
@@ -484,7 +489,11 @@ std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool
       if (g.consolidate && keep[g.job] == 1) to_consolidate.push_back(g.job);
     for (JobId j : active_)
       if (states_[j].status == JobState::Status::RUNNING && !keep[j]) stop(now, j, decisions);
-    std::erase_if(grants, [&](const Grant& g) { return keep[g.job] != 0; });
+    std::erase_if(grants, [&](const Grant& g) {
+      const bool kept = keep[g.job] != 0;
+      keep[g.job] = 0;
+      return kept;
+    });
   }
   // Large jobs first: they are the hardest to consolidate. Packed jobs follow their hosts.
   std::stable_sort(grants.begin(), grants.end(), [](const Grant& a, const Grant& b) {

@@ -19,6 +19,8 @@ class FifoPolicy : public Policy {
   std::string_view name() const override { return backfill_ ? "fifo-backfill" : "fifo"; }
   bool preemptive() const override { return false; }
   bool work_conserving() const override { return backfill_; }
+  // Arrival order never changes between arrivals and completions.
+  bool event_driven() const override { return true; }
 
   PolicyOutput schedule(const PolicyInput& in) override {
     if (!backfill_ && in.mechanism == "gavel") return gavel_.schedule(in);

@@ -31,9 +31,14 @@
 // moves down at most one queue per event, as there, and tiresias-gittins ranks by the
 // simulator's own index table.
 //
+// In event-driven time (--round-length 0) the core asks only at arrivals, completions and the
+// next queue jump or promotion the policy names (next_decision_time()): under --mechanism
+// tiresias the simulator's jumps above, otherwise the exact instant a running job's service
+// reaches its queue limit.
+//
 // Where this differs from the paper and the authors' simulator:
-// - Under other mechanisms, demotion and promotion are checked when the core asks (every
-//   round, arrival, completion), not at the exact instant a job crosses a threshold.
+// - Under other mechanisms with rounds, demotion and promotion are checked when the core asks
+//   (every round, arrival, completion), not at the exact instant a job crosses a threshold.
 // - Under other mechanisms the index is the paper's formula over the prior; under --mechanism
 //   tiresias it is the simulator's table, whose denominator sums the full sizes S of the
 //   samples that finish within the quantum rather than S - a (gittins_index.h).
@@ -98,11 +103,14 @@ class TiresiasPolicy : public Policy {
   }
   std::string_view name() const override { return gittins_ ? "tiresias-gittins" : "tiresias-las"; }
   bool preemptive() const override { return true; }
+  bool event_driven() const override { return true; }
+  double next_decision_time() const override { return next_event_; }
 
   PolicyOutput schedule(const PolicyInput& in) override {
     // Tiresias' simulator decides only at its events (arrivals, completions, queue jumps);
     // between them it keeps its last decision, with the Gittins ranks of that moment.
     const bool at_events = in.mechanism == "tiresias";
+    const bool event_time = in.round_length == 0;
     if (at_events && !is_event(in)) return last_;
     // The simulator's own index table there, the paper's formula otherwise (gittins_index.h).
     if (gittins_ && !index_)
@@ -116,7 +124,8 @@ class TiresiasPolicy : public Policy {
         t.seq = next_seq_++;  // joins the end of the top queue
       }
       const int was = t.queue;
-      update_queue(in.now, j, t, at_events ? 1 : static_cast<int>(limits_.size()));
+      update_queue(in.now, j, t, at_events ? 1 : static_cast<int>(limits_.size()),
+                   event_time && !at_events);
       if (t.queue != was) t.seq = next_seq_++;  // joins the end of its new queue
     }
 
@@ -137,7 +146,7 @@ class TiresiasPolicy : public Policy {
     out.ranked.reserve(keys_.size());
     for (const Key& k : keys_) out.ranked.push_back(Request{in.jobs[k.pos].id, in.jobs[k.pos].requested_gpus});
     pending_to_back(in);
-    if (at_events) remember(in, out);
+    if (at_events || event_time) remember(in, out, at_events);
     return out;
   }
 
@@ -205,12 +214,17 @@ class TiresiasPolicy : public Policy {
   /// queue and ran add up to starve_factor x the time it has run since (run_sim.py,
   /// dlas_sim_jobs: last_pending_time against executed_time). A job's state changes only when
   /// the policy is called, so it waited the whole time since the last update if it waits now.
-  void update_queue(double now, const JobView& j, Track& t, int steps) const {
+  /// `exact_crossings`: called at the instant remember() computed for a crossing, where the
+  /// service may fall short of the limit in its last bits.
+  void update_queue(double now, const JobView& j, Track& t, int steps, bool exact_crossings) const {
     const double ran = j.attained_seconds - t.run_base;
     if (!j.running && ran > 0 && t.seen_at >= 0) t.waited += now - t.seen_at;
     t.seen_at = now;
     const int last = static_cast<int>(limits_.size());
-    for (int s = 0; s < steps && t.queue < last && j.attained_gpu_seconds - t.service_base >= limits_[t.queue]; ++s)
+    const double slack = exact_crossings ? 1e-9 : 0.0;
+    for (int s = 0; s < steps && t.queue < last &&
+                    j.attained_gpu_seconds - t.service_base >= limits_[t.queue] * (1 - slack);
+         ++s)
       ++t.queue;
     if (t.queue == 0 || j.running || starve_factor_ <= 0) return;
     if (ran > 0 && t.waited >= starve_factor_ * ran) {
@@ -250,14 +264,16 @@ class TiresiasPolicy : public Policy {
     return false;
   }
 
-  /// Keeps the decision and schedules the next queue jump as Tiresias' simulator does
-  /// (run_sim.py, dlas_sim_jobs): for a running job below the last queue, its queue limit
-  /// minus the seconds it ran, divided by its GPUs and rounded down, from now. That mixes
-  /// GPU-seconds with seconds: a multi-GPU job's jump comes after its service has crossed the
-  /// limit (and one that falls short just schedules another), so demotions come late; events
-  /// between them (arrivals, completions) demote it as soon as its service has crossed. For a
-  /// waiting job that may be promoted, when its waits will add up to starve_factor x its run.
-  void remember(const PolicyInput& in, const PolicyOutput& out) {
+  /// Keeps the decision and schedules the next queue jump. As Tiresias' simulator does
+  /// (run_sim.py, dlas_sim_jobs; `reference_jumps`): for a running job below the last queue,
+  /// its queue limit minus the seconds it ran, divided by its GPUs and rounded down, from now.
+  /// That mixes GPU-seconds with seconds: a multi-GPU job's jump comes after its service has
+  /// crossed the limit (and one that falls short just schedules another), so demotions come
+  /// late; events between them (arrivals, completions) demote it as soon as its service has
+  /// crossed. Otherwise at the instant its GPU-seconds reach the limit. For a waiting job that
+  /// may be promoted, when its waits will add up to starve_factor x its run (in whole seconds
+  /// for the simulator, whose clock has no others).
+  void remember(const PolicyInput& in, const PolicyOutput& out, bool reference_jumps) {
     last_ = out;
     last_ids_.clear();
     for (const JobView& j : in.jobs) last_ids_.push_back(j.id);
@@ -268,10 +284,14 @@ class TiresiasPolicy : public Policy {
       const Track& t = jobs_[j.id];
       const double ran = j.attained_seconds - t.run_base;
       double at = std::numeric_limits<double>::infinity();
-      if (runs_[k] && t.queue < last)
-        at = in.now + std::floor((limits_[t.queue] - ran) / j.requested_gpus);
-      else if (!runs_[k] && t.queue > 0 && starve_factor_ > 0 && ran > 0)
-        at = in.now + starve_factor_ * ran - t.waited;
+      if (runs_[k] && t.queue < last) {
+        const double service = j.attained_gpu_seconds - t.service_base;
+        at = reference_jumps ? in.now + std::floor((limits_[t.queue] - ran) / j.requested_gpus)
+                             : in.now + (limits_[t.queue] - service) / j.requested_gpus;
+      } else if (!runs_[k] && t.queue > 0 && starve_factor_ > 0 && ran > 0) {
+        const double wait = starve_factor_ * ran - t.waited;
+        at = in.now + (reference_jumps ? std::ceil(wait) : wait);
+      }
       if (at > in.now) next_event_ = std::min(next_event_, at);
     }
   }
