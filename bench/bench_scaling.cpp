@@ -3,13 +3,15 @@
 // process (so peak RSS is that run's alone), results written to HDF5 as `dlsched simulate -o`
 // does. Prints wall time and peak RSS per run, then per policy the growth exponent k of
 // time ~ jobs^k and of memory ~ jobs^k (least squares over the sizes; 1 is linear).
-//   bench_scaling [MAX_JOBS=1000000] [CLUSTER=256x8:v100] [SPEC...]
+//   bench_scaling [MAX_JOBS=1000000] [CLUSTER=256x8:v100] [load=0.8] [SPEC...]
 // A SPEC is POLICY@ROUND_LENGTH[@MECHANISM]; ROUND_LENGTH 0 is event-driven time. Default:
 // fifo@0 las@300 tiresias-las@0@tiresias.
 //
-// The trace keeps the cluster about 80% loaded whatever its length: jobs arrive as a Poisson
-// process, ask for 1, 2, 4 or 8 GPUs and run 1 minute to 10 hours (log-uniform), so the number
-// of active jobs stays bounded and a simulator whose cost follows events grows linearly.
+// The trace keeps the cluster at the offered load (GPU-seconds asked / GPU-seconds there)
+// whatever its length: jobs arrive as a Poisson process, ask for 1, 2, 4 or 8 GPUs and run
+// 1 minute to 10 hours (log-uniform), so the number of active jobs stays bounded and a
+// simulator whose cost follows events grows linearly. The load sets how many jobs are active
+// at once (at 0.8 on 2,048 GPUs, about a thousand), which each decision still visits.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,7 +56,7 @@ Spec parse_spec(const std::string& text) {
 }
 
 /// Writes a synthetic dlsched-format trace of `jobs` jobs for a cluster of `gpus` GPUs.
-void write_trace(const fs::path& path, long jobs, int gpus) {
+void write_trace(const fs::path& path, long jobs, int gpus, double load) {
   std::mt19937_64 rng(12345);
   const int sizes[] = {1, 1, 1, 1, 2, 2, 4, 8};  // mostly small, as in Philly
   std::uniform_int_distribution<int> pick(0, 7);
@@ -62,7 +64,7 @@ void write_trace(const fs::path& path, long jobs, int gpus) {
   // Mean GPU-seconds of a job: E[gpus] x E[duration] (log-uniform mean (b - a) / ln(b / a)).
   const double mean_gpus = (4 * 1 + 2 * 2 + 4 + 8) / 8.0;
   const double mean_seconds = (36000.0 - 60.0) / std::log(36000.0 / 60.0);
-  std::exponential_distribution<double> gap(0.8 * gpus / (mean_gpus * mean_seconds));
+  std::exponential_distribution<double> gap(load * gpus / (mean_gpus * mean_seconds));
   std::ofstream out(path);
   out << "job_id,submit_time,model,num_gpus,iterations,duration\n";
   double t = 0;
@@ -142,7 +144,14 @@ int main(int argc, char** argv) {
   const long max_jobs = argc > 1 ? std::atol(argv[1]) : 1000000;
   const std::string cluster = argc > 2 ? argv[2] : "256x8:v100";
   std::vector<Spec> specs;
-  for (int i = 3; i < argc; ++i) specs.push_back(parse_spec(argv[i]));
+  double load = 0.8;
+  for (int i = 3; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("load=", 0) == 0)
+      load = std::stod(arg.substr(5));
+    else
+      specs.push_back(parse_spec(arg));
+  }
   if (specs.empty())
     for (const char* s : {"fifo@0", "las@300", "tiresias-las@0@tiresias"}) specs.push_back(parse_spec(s));
   const int gpus = dlsched::ClusterSpec::parse(cluster).num_gpus();
@@ -152,11 +161,12 @@ int main(int argc, char** argv) {
   std::vector<long> sizes;
   for (long n = 1000; n <= max_jobs; n *= 10) sizes.push_back(n);
   std::vector<std::vector<Measure>> results(specs.size());
+  std::printf("%s", fmt::format("offered load {:.2f} on {}\n", load, cluster).c_str());
   std::printf("%s", fmt::format("{:>9}  {:<28} {:>10} {:>11}\n", "jobs", "policy@round[@mechanism]",
                                 "wall s", "peak MiB").c_str());
   for (long n : sizes) {
     const fs::path trace = dir / fmt::format("synthetic-{}.csv", n);
-    write_trace(trace, n, gpus);
+    write_trace(trace, n, gpus, load);
     for (std::size_t i = 0; i < specs.size(); ++i) {
       const Measure m = measure(trace, cluster, specs[i], dir / "out.h5");
       results[i].push_back(m);

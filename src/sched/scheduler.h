@@ -195,6 +195,7 @@ class Scheduler {
   Policy& policy_;
   SchedulerConfig config_;
   std::vector<JobState> states_;
+  std::vector<int> spanned_;  // nodes a running job's GPUs span, counted when it starts
   std::vector<JobId> active_;  // arrived, not done, in arrival order
   std::vector<long> gpu_owner_;
   std::size_t running_count_ = 0;
@@ -206,6 +207,7 @@ class Scheduler {
   std::vector<JobView> views_;  // reused buffer
   std::vector<int> free_per_node_;
   std::vector<int> free_per_type_;
+  std::vector<int> gpus_of_type_;  // the cluster's, counted once: every round needs them
   std::vector<double> isolated_;
   std::size_t waiting_ = 0;
   std::vector<long> seen_;  // pass number in which a job was last ranked

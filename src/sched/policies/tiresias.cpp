@@ -139,9 +139,16 @@ class TiresiasPolicy : public Policy {
       keys_[i] = Key{t.queue, gittins_ ? -index_->at(j.attained_gpu_seconds - t.service_base) : 0.0,
                      gittins_ ? j.submit_time : 0.0, t.seq, i};
     }
-    std::sort(keys_.begin(), keys_.end(), [](const Key& a, const Key& b) {
-      return std::tie(a.queue, a.neg_index, a.submit, a.seq) < std::tie(b.queue, b.neg_index, b.submit, b.seq);
-    });
+    if (gittins_) {
+      std::sort(keys_.begin(), keys_.end(), [](const Key& a, const Key& b) {
+        return std::tie(a.queue, a.neg_index, a.submit, a.seq) < std::tie(b.queue, b.neg_index, b.submit, b.seq);
+      });
+    } else {
+      // (queue, seq) in one integer: the same order (seq is unique and far below 2^56), and
+      // the sort is most of an event-driven run's time.
+      for (Key& k : keys_) k.order = (static_cast<std::uint64_t>(k.queue) << 56) | static_cast<std::uint64_t>(k.seq);
+      std::sort(keys_.begin(), keys_.end(), [](const Key& a, const Key& b) { return a.order < b.order; });
+    }
     PolicyOutput out;
     out.ranked.reserve(keys_.size());
     for (const Key& k : keys_) out.ranked.push_back(Request{in.jobs[k.pos].id, in.jobs[k.pos].requested_gpus});
@@ -207,6 +214,7 @@ class TiresiasPolicy : public Policy {
     double submit;
     std::int64_t seq;
     std::size_t pos;
+    std::uint64_t order = 0;  // tiresias-las: queue and seq packed for sorting
   };
 
   /// Demotes a job by at most `steps` queues whose limits its queue service has reached, and
@@ -274,9 +282,12 @@ class TiresiasPolicy : public Policy {
   /// may be promoted, when its waits will add up to starve_factor x its run (in whole seconds
   /// for the simulator, whose clock has no others).
   void remember(const PolicyInput& in, const PolicyOutput& out, bool reference_jumps) {
-    last_ = out;
-    last_ids_.clear();
-    for (const JobView& j : in.jobs) last_ids_.push_back(j.id);
+    // In event-driven time every call is an event: the last decision is never reused.
+    if (in.round_length > 0) {
+      last_ = out;
+      last_ids_.clear();
+      for (const JobView& j : in.jobs) last_ids_.push_back(j.id);
+    }
     next_event_ = std::numeric_limits<double>::infinity();
     const int last = static_cast<int>(limits_.size());
     for (std::size_t k = 0; k < keys_.size(); ++k) {
