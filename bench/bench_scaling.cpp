@@ -1,8 +1,9 @@
 // How the simulator's time and memory grow with the trace: synthetic traces of 1,000 jobs up
 // to MAX_JOBS (x10 each step) on a fixed cluster, each simulated under each policy in its own
 // process (so peak RSS is that run's alone), results written to HDF5 as `dlsched simulate -o`
-// does. Prints wall time and peak RSS per run, then per policy the growth exponent k of
-// time ~ jobs^k and of memory ~ jobs^k (least squares over the sizes; 1 is linear).
+// does. Prints wall time, CPU time (user + system: the steadier figure on a shared machine)
+// and peak RSS per run, then per policy the growth exponent k of CPU time ~ jobs^k and of
+// memory ~ jobs^k (least squares over the sizes; 1 is linear).
 //   bench_scaling [MAX_JOBS=1000000] [CLUSTER=256x8:v100] [load=0.8] [SPEC...]
 // A SPEC is POLICY@ROUND_LENGTH[@MECHANISM]; ROUND_LENGTH 0 is event-driven time. Default:
 // fifo@0 las@300 tiresias-las@0@tiresias.
@@ -98,6 +99,7 @@ int simulate_once(const fs::path& trace, const std::string& cluster, const Spec&
 
 struct Measure {
   double seconds = 0;
+  double cpu_seconds = 0;
   double peak_mib = 0;
   bool ok = false;
 };
@@ -122,6 +124,8 @@ Measure measure(const fs::path& trace, const std::string& cluster, const Spec& s
   wait4(pid, &status, 0, &usage);
   Measure m;
   m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  m.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                  1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
   m.peak_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
   m.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   return m;
@@ -162,16 +166,17 @@ int main(int argc, char** argv) {
   for (long n = 1000; n <= max_jobs; n *= 10) sizes.push_back(n);
   std::vector<std::vector<Measure>> results(specs.size());
   std::printf("%s", fmt::format("offered load {:.2f} on {}\n", load, cluster).c_str());
-  std::printf("%s", fmt::format("{:>9}  {:<28} {:>10} {:>11}\n", "jobs", "policy@round[@mechanism]",
-                                "wall s", "peak MiB").c_str());
+  std::printf("%s", fmt::format("{:>9}  {:<28} {:>9} {:>9} {:>10}\n", "jobs",
+                                "policy@round[@mechanism]", "wall s", "CPU s", "peak MiB").c_str());
   for (long n : sizes) {
     const fs::path trace = dir / fmt::format("synthetic-{}.csv", n);
     write_trace(trace, n, gpus, load);
     for (std::size_t i = 0; i < specs.size(); ++i) {
       const Measure m = measure(trace, cluster, specs[i], dir / "out.h5");
       results[i].push_back(m);
-      std::printf("%s", fmt::format("{:>9}  {:<28} {:>10.3f} {:>11.1f}{}\n", n, specs[i].text,
-                                    m.seconds, m.peak_mib, m.ok ? "" : "  FAILED").c_str());
+      std::printf("%s", fmt::format("{:>9}  {:<28} {:>9.3f} {:>9.3f} {:>10.1f}{}\n", n,
+                                    specs[i].text, m.seconds, m.cpu_seconds, m.peak_mib,
+                                    m.ok ? "" : "  FAILED").c_str());
     }
     fs::remove(trace);
   }
@@ -181,8 +186,8 @@ int main(int argc, char** argv) {
   const std::vector<double> x(sizes.begin(), sizes.end());
   for (std::size_t i = 0; i < specs.size(); ++i) {
     std::vector<double> t, m;
-    for (const Measure& r : results[i]) t.push_back(r.seconds), m.push_back(r.peak_mib);
-    std::printf("%s", fmt::format("  {:<28} time {:.2f}  peak memory {:.2f}\n", specs[i].text,
+    for (const Measure& r : results[i]) t.push_back(r.cpu_seconds), m.push_back(r.peak_mib);
+    std::printf("%s", fmt::format("  {:<28} CPU time {:.2f}  peak memory {:.2f}\n", specs[i].text,
                                   growth_exponent(x, t), growth_exponent(x, m)).c_str());
   }
   return 0;

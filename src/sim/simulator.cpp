@@ -112,7 +112,9 @@ class Simulation {
         next_tick = end_leases_at_boundary(now);
         tick = next_tick <= now;
       }
-      if (tick) {
+      // A decision point gives a non-preemptive policy nothing a plain decision does not: it
+      // is asked as between rounds, so the core skips the call when no waiting job can start.
+      if (tick && (!event_driven || sched_.policy().preemptive())) {
         if (boundary_pending_) observe_paused_progress(now);
         sched_.observe(Event{Event::Kind::ROUND_TICK, now});
       }
