@@ -74,7 +74,9 @@ struct Request {
 struct PolicyInput {
   double now = 0;
   bool round_boundary = false;  ///< preemption is allowed only at round boundaries
-  std::span<const JobView> jobs;   ///< active jobs, in arrival order
+  /// active jobs, in arrival order (between rounds only the waiting ones for a policy whose
+  /// sees_running_jobs_between_rounds() is false)
+  std::span<const JobView> jobs;
   const ClusterSpec* cluster = nullptr;
   const ThroughputModel* throughput = nullptr;
   double round_length = 0;
@@ -132,6 +134,12 @@ class Policy {
   /// Under an adaptive mechanism (--mechanism pollux), how the trace's jobs should run for
   /// this policy: fixed, at a fixed batch size, or fully adaptive.
   virtual JobAdaptivity adaptivity() const { return JobAdaptivity::fixed; }
+
+  /// Between rounds the core can only start waiting jobs. A policy whose order of the waiting
+  /// jobs, and whose answer for them, does not depend on the running ones or on being called
+  /// (no memory updated per call) says false: it is then shown only the waiting jobs there
+  /// (PolicyInput::jobs), so such a call costs the queue, not every active job.
+  virtual bool sees_running_jobs_between_rounds() const { return true; }
 
   /// Can this policy run in event-driven time (--round-length 0)? There the core asks it, with
   /// preemption allowed, only at arrivals, completions and the times next_decision_time()

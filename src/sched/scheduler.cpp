@@ -336,7 +336,11 @@ std::vector<Decision> Scheduler::decide(double now) {
     return with_rate_changes({});
   views_.clear();
   views_.reserve(active_.size());
-  for (JobId j : active_) views_.push_back(view(j, now));
+  // Between rounds running jobs keep their GPUs whatever is asked; a policy that ranks the
+  // waiting jobs on their own need not be shown them.
+  const bool waiting_only = !round && !policy_.sees_running_jobs_between_rounds();
+  for (JobId j : active_)
+    if (!waiting_only || states_[j].status == JobState::Status::WAITING) views_.push_back(view(j, now));
   PolicyInput in;
   in.now = now;
   in.round_boundary = round;

@@ -18,6 +18,8 @@ class LasPolicy : public Policy {
   // running job is not overtaken between events. tiresias-las discretises service into queues
   // and names its crossings.
   bool event_driven() const override { return true; }
+  // Waiting jobs rank by their own service: running ones change nothing between rounds.
+  bool sees_running_jobs_between_rounds() const override { return false; }
 
   PolicyOutput schedule(const PolicyInput& in) override {
     order_.resize(in.jobs.size());

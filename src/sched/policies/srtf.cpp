@@ -15,6 +15,8 @@ class SrtfPolicy : public Policy {
   bool preemptive() const override { return true; }
   // Only running jobs' remaining times fall between events, so no waiting job overtakes one.
   bool event_driven() const override { return true; }
+  // Waiting jobs rank by their own remaining time: running ones change nothing between rounds.
+  bool sees_running_jobs_between_rounds() const override { return false; }
 
   PolicyOutput schedule(const PolicyInput& in) override {
     order_.assign(in.jobs.size(), 0);
