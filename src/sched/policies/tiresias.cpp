@@ -54,6 +54,7 @@
 
 #include "core/error.h"
 #include "sched/policies/gittins_index.h"
+#include "sched/policies/queue_order.h"
 #include "sched/policy_registry.h"
 #include "sched/policy_state.h"
 
@@ -92,6 +93,7 @@ class TiresiasPolicy : public Policy {
       throw InputError(fmt::format("policy parameter thresholds: {} queues need {} thresholds, got {}",
                                    queues, queues - 1, limits_.size()));
     limits_.resize(queues - 1);  // extra thresholds are unused
+    order_.reset(queues);
     if (!(delta_ > 0)) throw InputError("policy parameter delta must be positive");
     if (starve_factor_ < 0) throw InputError("policy parameter starve_factor must not be negative");
     if (gittins_) {
@@ -116,38 +118,47 @@ class TiresiasPolicy : public Policy {
     if (gittins_ && !index_)
       index_.emplace(prior_, delta_, at_events ? GittinsIndex::Form::SIMULATOR : GittinsIndex::Form::PAPER);
 
-    for (const JobView& j : in.jobs) {
+    ++calls_;
+    for (std::size_t i = 0; i < in.jobs.size(); ++i) {
+      const JobView& j = in.jobs[i];
       if (j.id >= jobs_.size()) jobs_.resize(j.id + 1);
       Track& t = jobs_[j.id];
+      t.call = calls_;
+      t.pos = i;
       if (!t.seen) {
         t.seen = true;
-        t.seq = next_seq_++;  // joins the end of the top queue
+        to_back(j.id);  // joins the end of the top queue
       }
       const int was = t.queue;
       update_queue(in.now, j, t, at_events ? 1 : static_cast<int>(limits_.size()),
                    event_time && !at_events);
-      if (t.queue != was) t.seq = next_seq_++;  // joins the end of its new queue
+      if (t.queue != was) to_back(j.id);  // joins the end of its new queue
     }
 
-    keys_.resize(in.jobs.size());
-    for (std::size_t i = 0; i < in.jobs.size(); ++i) {
-      const JobView& j = in.jobs[i];
-      const Track& t = jobs_[j.id];
-      // LAS serves a queue in its own order (see pending_to_back). Gittins serves the highest
-      // index first, of the service since the job last entered the top queue; ties go to the
-      // earlier submission, then to the queue's order.
-      keys_[i] = Key{t.queue, gittins_ ? -index_->at(j.attained_gpu_seconds - t.service_base) : 0.0,
-                     gittins_ ? j.submit_time : 0.0, t.seq, i};
-    }
+    keys_.clear();
     if (gittins_) {
+      // Gittins serves the highest index first, of the service since the job last entered the
+      // top queue; ties go to the earlier submission, then to the queue's order.
+      for (std::size_t i = 0; i < in.jobs.size(); ++i) {
+        const JobView& j = in.jobs[i];
+        const Track& t = jobs_[j.id];
+        keys_.push_back(Key{t.queue, -index_->at(j.attained_gpu_seconds - t.service_base),
+                            j.submit_time, t.seq, i});
+      }
       std::sort(keys_.begin(), keys_.end(), [](const Key& a, const Key& b) {
         return std::tie(a.queue, a.neg_index, a.submit, a.seq) < std::tie(b.queue, b.neg_index, b.submit, b.seq);
       });
     } else {
-      // (queue, seq) in one integer: the same order (seq is unique and far below 2^56), and
-      // the sort is most of an event-driven run's time.
-      for (Key& k : keys_) k.order = (static_cast<std::uint64_t>(k.queue) << 56) | static_cast<std::uint64_t>(k.seq);
-      std::sort(keys_.begin(), keys_.end(), [](const Key& a, const Key& b) { return a.order < b.order; });
+      // LAS serves each queue in its own order (see pending_to_back): one walk of the queues,
+      // which also drops the jobs that are no longer active.
+      order_.walk([&](JobId id, int queue) {
+        const Track& t = jobs_[id];
+        if (t.call != calls_) return false;
+        keys_.push_back(Key{queue, 0.0, 0.0, t.seq, t.pos});
+        return true;
+      });
+      DLSCHED_EXPECTS(keys_.size() == in.jobs.size(),
+                      fmt::format("tiresias-las ranked {} of {} jobs", keys_.size(), in.jobs.size()));
     }
     PolicyOutput out;
     out.ranked.reserve(keys_.size());
@@ -180,6 +191,9 @@ class TiresiasPolicy : public Policy {
     for (Track& t : jobs_) {
       t.seen = r.get_bool();
       t.queue = static_cast<int>(r.get_int());
+      if (t.queue < 0 || t.queue > static_cast<int>(limits_.size()))
+        throw Error(fmt::format("policy {}: saved state names queue {} of {}", name(), t.queue,
+                                limits_.size() + 1));
       t.service_base = r.get_double();
       t.run_base = r.get_double();
       t.seq = r.get_int();
@@ -195,6 +209,15 @@ class TiresiasPolicy : public Policy {
       q.gpus = static_cast<int>(r.get_int());
     }
     r.finish();
+    // Each queue's order is its jobs' seq order.
+    std::vector<JobId> seen;
+    for (JobId id = 0; id < jobs_.size(); ++id)
+      if (jobs_[id].seen) seen.push_back(id);
+    std::sort(seen.begin(), seen.end(), [&](JobId a, JobId b) {
+      return std::tie(jobs_[a].queue, jobs_[a].seq) < std::tie(jobs_[b].queue, jobs_[b].seq);
+    });
+    order_.reset(static_cast<int>(limits_.size()) + 1);
+    for (JobId id : seen) order_.to_back(id, jobs_[id].queue);
   }
 
  private:
@@ -207,6 +230,8 @@ class TiresiasPolicy : public Policy {
     double waited = 0;        // seconds waited since then, counted once it has run again
     double seen_at = -1;      // when the policy last updated this record (-1: never)
     std::int64_t seq = 0;     // place in its queue: smaller is served first
+    std::uint64_t call = 0;   // the last call that saw it active (not saved: per call)
+    std::size_t pos = 0;      // its position in that call's input
   };
   struct Key {
     int queue;
@@ -214,8 +239,14 @@ class TiresiasPolicy : public Policy {
     double submit;
     std::int64_t seq;
     std::size_t pos;
-    std::uint64_t order = 0;  // tiresias-las: queue and seq packed for sorting
   };
+
+  /// Moves a job to the back of its queue: a new place (seq) after every job there.
+  void to_back(JobId id) {
+    Track& t = jobs_[id];
+    t.seq = next_seq_++;
+    order_.to_back(id, t.queue);
+  }
 
   /// Demotes a job by at most `steps` queues whose limits its queue service has reached, and
   /// promotes a starved one: a job below the top queue whose waits since it entered the top
@@ -258,7 +289,7 @@ class TiresiasPolicy : public Policy {
       const bool runs = !in.round_boundary ? j.running || j.requested_gpus <= free
                                            : j.requested_gpus <= free;
       if (runs && (in.round_boundary || !j.running)) free -= j.requested_gpus;
-      if (!runs) jobs_[j.id].seq = next_seq_++;
+      if (!runs) to_back(j.id);
       runs_[k] = runs;
     }
   }
@@ -316,6 +347,8 @@ class TiresiasPolicy : public Policy {
   std::vector<double> prior_;           // Gittins: past job sizes, GPU-seconds
   std::optional<GittinsIndex> index_;  // built at the first call, once the mechanism is known
   std::vector<Key> keys_;       // reused buffer
+  QueueOrder order_;            // each queue's jobs in seq order (tiresias-las ranks by it)
+  std::uint64_t calls_ = 0;
   std::vector<bool> runs_;      // by position in keys_: runs after this pass
   // --mechanism tiresias: the last decision, the jobs it was made for, the next queue jump.
   PolicyOutput last_;
