@@ -144,8 +144,8 @@ double growth_exponent(const std::vector<double>& x, const std::vector<double>& 
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  const long max_jobs = argc > 1 ? std::atol(argv[1]) : 1000000;
+int main(int argc, char** argv) try {
+  const long max_jobs = argc > 1 ? std::stol(argv[1]) : 1000000;
   const std::string cluster = argc > 2 ? argv[2] : "256x8:v100";
   std::vector<Spec> specs;
   double load = 0.8;
@@ -191,4 +191,7 @@ int main(int argc, char** argv) {
                                   growth_exponent(x, t), growth_exponent(x, m)).c_str());
   }
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "bench_scaling: %s\n(usage: bench_scaling [MAX_JOBS] [CLUSTER] [load=F] [POLICY@ROUND[@MECHANISM]...])\n", e.what());
+  return 2;
 }
