@@ -138,8 +138,12 @@ TEST(EventTime, MatchesTiresiasSimulatorJobByJob) {
     const std::vector<double> jcts = ref->at("jcts").get<std::vector<double>>();
     const std::vector<JobRecord> ours = tiresias_run(c.policy, 0, c.params);
     ASSERT_EQ(ours.size(), jcts.size()) << c.reference;
-    for (const JobRecord& j : ours)
+    long preemptions = 0;
+    for (const JobRecord& j : ours) {
       EXPECT_NEAR(j.jct, jcts.at(j.job), 1e-6) << c.reference << ": job " << j.job;
+      preemptions += j.preemptions;
+    }
+    EXPECT_EQ(preemptions, ref->at("preemptions").get<long>()) << c.reference;
   }
 }
 
