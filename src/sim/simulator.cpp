@@ -143,6 +143,9 @@ class Simulation {
         DLSCHED_EXPECTS(next_tick > now,
                         fmt::format("t={}: policy {} named a decision time {} not after now", now,
                                     sched_.policy().name(), next_tick));
+        while (!restore_ends_.empty() && restore_ends_.top() <= now) restore_ends_.pop();
+        if (jobs_present && !restore_ends_.empty())
+          next_tick = std::min(next_tick, restore_ends_.top());
       } else if (ex_.scheduler.round_ends_with_last_lease) {
         if (tick) {
           const double t_next_arrival = next_arrival < n ? jobs_[next_arrival].submit_time : INF;
@@ -313,6 +316,11 @@ class Simulation {
       if (now > segment_start_time_[d.job]) close_segment(now, d.job, d.gpus, s.progress_iterations);
     } else {
       allocation_rows(now, d.job, d.gpus, AllocationEvent::START);
+      // The core keeps a restoring job's GPUs up to and including resume_at; in event-driven
+      // time the first instant after it is a decision point, where a job that ranks higher
+      // and waited for the restore can take them.
+      if (sched_.event_driven() && s.resume_at > now && sched_.policy().preemptive())
+        restore_ends_.push(std::nextafter(s.resume_at, INF));
     }
     segment_start_iters_[d.job] = s.progress_iterations;
     start_segment(now, d.job);
@@ -347,6 +355,9 @@ class Simulation {
   std::vector<bool> paused_;         // stopped at the pending boundary, GPUs still held
   std::vector<std::pair<JobId, double>> paused_iterations_;  // and the iterations it stopped at
   std::priority_queue<Completion, std::vector<Completion>, std::greater<>> completions_;
+  // Event-driven time: first instants after restores end, where the restored job may be
+  // preempted (some may belong to jobs stopped since: a decision point too many, no harm).
+  std::priority_queue<double, std::vector<double>, std::greater<>> restore_ends_;
   std::vector<std::uint64_t> segment_;
   std::vector<double> segment_start_iters_;
   std::vector<double> segment_start_time_;  // a run segment ends at a stop or a rate change

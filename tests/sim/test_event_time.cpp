@@ -51,6 +51,21 @@ TEST(EventTime, LasReranksAtArrivals) {
   EXPECT_EQ(run.summary.rounds, 3);  // 0, 50, 110
 }
 
+TEST(EventTime, ARestoreEndingIsADecisionPoint) {
+  // A: 100 s from 0; B: 50 s from 20; C: 10 s from 75; one GPU, restarts cost 10 s.
+  auto ex = tiny_experiment({{0, 1, 100}, {20, 1, 50}, {75, 1, 10}}, kOneGpu, "las", 0,
+                            /*restore_delay=*/10);
+  const TinyRun run = run_tiny(*ex);
+  // t=20: B (0 GPU-s) preempts A (20). t=70: B done, A restarts, restoring until 80. t=75: C
+  // ranks first but A keeps the GPU while it restores. Just after 80, C takes it: C done at
+  // 90, A restarts (restored at 100) and runs its last 80 s. Without that decision point C
+  // would wait for A's end at 160.
+  EXPECT_DOUBLE_EQ(run.job(1).finish, 70);
+  EXPECT_NEAR(run.job(2).finish, 90, 1e-9);
+  EXPECT_NEAR(run.job(0).finish, 180, 1e-9);
+  EXPECT_EQ(run.job(0).preemptions, 2);
+}
+
 TEST(EventTime, FifoNeverPreemptsAndFillsFreedGpusAtCompletions) {
   auto ex = tiny_experiment({{0, 1, 100}, {10, 2, 50}, {20, 1, 30}}, {{1, 2, "g"}}, "fifo", 0);
   const TinyRun run = run_tiny(*ex);
