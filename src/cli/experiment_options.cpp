@@ -39,7 +39,10 @@ void add_experiment_options(CLI::App& cmd, ExperimentOptions& o,
   const auto set_by_user = [&o](const char* knob) {
     return [&o, knob](const std::string&) { o.set_by_user.insert(knob); };
   };
-  cmd.add_option("--round-length", o.round_length, "seconds between preemptive scheduling rounds")
+  cmd.add_option("--round-length", o.round_length,
+                 "seconds between preemptive scheduling rounds; simulate: 0 for event-driven time "
+                 "(decisions with preemption at every arrival, completion and queue-threshold "
+                 "crossing the policy names; fifo, las, srtf, tiresias-las, tiresias-gittins)")
       ->capture_default_str()
       ->each(set_by_user("round_length"));
   cmd.add_option("--restore-delay", o.restore_delay,

@@ -36,7 +36,14 @@ int run_simulate(SimulateArgs& a) {
   if (a.list_policies) {
     for (const std::string& plugin : a.experiment.policy_plugins) load_policy_plugin(plugin);
     for (const PolicyInfo& p : registered_policies()) {
-      std::cout << fmt::format("{:<16} {}\n", p.name, p.description);
+      bool events = false;
+      try {
+        events = make_policy(p.name)->event_driven();
+      } catch (const std::exception&) {
+        // A policy that cannot be made without parameters is listed without the mark.
+      }
+      std::cout << fmt::format("{:<16} {}{}\n", p.name, p.description,
+                               events ? " [event-driven: --round-length 0]" : "");
       for (const ParamDeclaration& d : declared_parameters(p))
         std::cout << fmt::format("    {}={} ({}{}{}){}{}\n", d.key, d.default_text, d.kind,
                                  d.range_text.empty() ? "" : ", ", d.range_text,
@@ -45,6 +52,11 @@ int run_simulate(SimulateArgs& a) {
     return 0;
   }
   for (const auto& kv : a.policy_params) a.experiment.policy_params.set(kv);
+  a.experiment.event_driven_driver = true;
+  if (a.whole_iterations && a.experiment.set_by_user.count("round_length") &&
+      a.experiment.round_length == 0)
+    throw InputError("--whole-iterations ends leases at round boundaries; event-driven time "
+                     "(--round-length 0) has none");
   const auto started = std::chrono::steady_clock::now();
   // Every input is loaded and checked before the output file exists.
   std::unique_ptr<Experiment> ex = load_experiment(a.experiment);

@@ -151,6 +151,13 @@ struct Hdf5ResultsWriter::Impl {
     last_flush = Clock::now();
   }
 
+  /// Appends a table's buffered rows now, between flushes: its buffer is full.
+  template <class R>
+  void write_pending(TableWriter<R>& table) {
+    hdf5::QuietErrors quiet;
+    table.flush(report);
+  }
+
   void close_handles() {
     jobs.close();
     allocations.close();
@@ -230,22 +237,22 @@ void Hdf5ResultsWriter::cluster(const std::vector<GpuRecord>& gpus) {
 
 void Hdf5ResultsWriter::job(const JobRecord& r) {
   DLSCHED_EXPECTS(!impl_->closed, "results writer used after close()");
-  impl_->jobs.append(r);
+  if (impl_->jobs.append(r)) impl_->write_pending(impl_->jobs);
 }
 
 void Hdf5ResultsWriter::allocation(const AllocationRecord& r) {
   DLSCHED_EXPECTS(!impl_->closed, "results writer used after close()");
-  impl_->allocations.append(r);
+  if (impl_->allocations.append(r)) impl_->write_pending(impl_->allocations);
 }
 
 void Hdf5ResultsWriter::progress(const ProgressRecord& r) {
   DLSCHED_EXPECTS(!impl_->closed, "results writer used after close()");
-  impl_->progress.append(r);
+  if (impl_->progress.append(r)) impl_->write_pending(impl_->progress);
 }
 
 void Hdf5ResultsWriter::round(const RoundRecord& r) {
   DLSCHED_EXPECTS(!impl_->closed, "results writer used after close()");
-  impl_->rounds.append(r);
+  if (impl_->rounds.append(r)) impl_->write_pending(impl_->rounds);
 }
 
 void Hdf5ResultsWriter::round_done() {

@@ -26,6 +26,9 @@ inline constexpr std::size_t kMinChunkRows = 128;
 inline constexpr std::size_t kMaxChunkRows = 8192;
 // Rows read per H5Dread, so reading a large table does not need a second full-size buffer.
 inline constexpr hsize_t kReadBlockRows = 65536;
+// Rows a table writer holds before it appends them whatever the flush interval, so a run of
+// millions of short rounds streams to the file instead of buffering a second of them.
+inline constexpr std::size_t kMaxPendingBytes = std::size_t{1} << 20;
 
 // ---------------------------------------------------------------------------------------------
 // Failure reporting: the writer's failures are Errors, the reader's are InputErrors (the file is
@@ -377,10 +380,12 @@ class TableWriter {
                      operation));
   }
 
-  void append(const R& row) {
+  /// Buffers a row. Returns true once kMaxPendingBytes of rows wait: time to flush().
+  bool append(const R& row) {
     std::size_t at = pending_.size();
     pending_.resize(at + layout_->row_bytes());
     layout_->encode(row, pending_.data() + at);
+    return pending_.size() >= kMaxPendingBytes;
   }
 
   /// Appends the pending rows to the dataset (they reach the disk with the file's flush).

@@ -7,29 +7,35 @@
 
 namespace dlsched {
 
-RunSummary summarize_jobs(const std::vector<JobRecord>& jobs, double num_gpus) {
+void RunSummaryBuilder::add(const JobRecord& r) {
+  ++jobs_;
+  first_submit_ = std::min(first_submit_, r.submit);
+  gpu_seconds_ += r.gpu_seconds;
+  preemptions_ += r.preemptions;
+  if (r.status != 1) return;
+  jct_.push_back(r.finish - r.submit);
+  last_finish_ = std::max(last_finish_, r.finish);
+}
+
+RunSummary RunSummaryBuilder::summary(double num_gpus) const {
   constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
   RunSummary s;
-  s.jobs = jobs.size();
-  std::vector<double> jct;
-  constexpr double INF = std::numeric_limits<double>::infinity();
-  double first_submit = INF, last_finish = -INF, gpu_seconds = 0;
-  for (const JobRecord& r : jobs) {
-    first_submit = std::min(first_submit, r.submit);
-    gpu_seconds += r.gpu_seconds;
-    s.preemptions += r.preemptions;
-    if (r.status != 1) continue;
-    ++s.finished;
-    jct.push_back(r.finish - r.submit);
-    last_finish = std::max(last_finish, r.finish);
-  }
-  s.avg_jct = mean(jct);
-  s.p50_jct = percentile_linear(jct, 0.5);
-  s.p95_jct = percentile_linear(jct, 0.95);
-  s.p99_jct = percentile_linear(jct, 0.99);
-  s.makespan = jct.empty() ? NaN : last_finish - first_submit;
-  s.utilisation = s.makespan > 0 && num_gpus > 0 ? gpu_seconds / (num_gpus * s.makespan) : NaN;
+  s.jobs = jobs_;
+  s.finished = jct_.size();
+  s.preemptions = preemptions_;
+  s.avg_jct = mean(jct_);
+  s.p50_jct = percentile_linear(jct_, 0.5);
+  s.p95_jct = percentile_linear(jct_, 0.95);
+  s.p99_jct = percentile_linear(jct_, 0.99);
+  s.makespan = jct_.empty() ? NaN : last_finish_ - first_submit_;
+  s.utilisation = s.makespan > 0 && num_gpus > 0 ? gpu_seconds_ / (num_gpus * s.makespan) : NaN;
   return s;
+}
+
+RunSummary summarize_jobs(const std::vector<JobRecord>& jobs, double num_gpus) {
+  RunSummaryBuilder b;
+  for (const JobRecord& r : jobs) b.add(r);
+  return b.summary(num_gpus);
 }
 
 }  // namespace dlsched

@@ -75,6 +75,32 @@ std::map<std::string, adaptive::ApplicationProfile> load_applications(const Trac
   return apps;
 }
 
+/// Event-driven time (--round-length 0) needs a driver that jumps from event to event, a
+/// mechanism without rounds of its own and a policy that names every instant its answer may
+/// change (Policy::event_driven()).
+void check_event_driven(const ExperimentOptions& options, const Mechanism& mechanism,
+                        const Policy& policy) {
+  if (!options.event_driven_driver)
+    throw InputError("--round-length 0 (event-driven time) is for simulate; this driver decides "
+                     "in rounds of a positive length");
+  if (mechanism.round_ends_with_last_lease || !mechanism.refill_between_rounds ||
+      mechanism.adaptive_jobs)
+    throw InputError(fmt::format("--round-length 0 does not apply to --mechanism {}: its rounds "
+                                 "are part of how it decides",
+                                 mechanism.name));
+  if (policy.event_driven()) return;
+  std::string able;
+  for (const PolicyInfo& info : registered_policies()) {
+    try {
+      if (make_policy(info.name)->event_driven()) able += (able.empty() ? "" : ", ") + info.name;
+    } catch (const std::exception&) {
+      // A policy that needs parameters to be made says nothing here.
+    }
+  }
+  throw InputError(fmt::format("policy {} decides in rounds; with --round-length 0 run one of: {}",
+                               options.policy, able));
+}
+
 /// The options with the mechanism's value for every knob the user did not set.
 ExperimentOptions with_mechanism_defaults(ExperimentOptions options) {
   const Mechanism& m = find_mechanism(options.mechanism);
@@ -101,8 +127,9 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& requested) 
   const ExperimentOptions options = with_mechanism_defaults(requested);
   const Mechanism& mechanism = find_mechanism(options.mechanism);
   if (options.trace_path.empty()) throw InputError("--trace is required");
-  if (!(options.round_length > 0) || !std::isfinite(options.round_length))
-    throw InputError(fmt::format("--round-length must be a positive number of seconds, got {}", options.round_length));
+  if (!(options.round_length >= 0) || !std::isfinite(options.round_length))
+    throw InputError(fmt::format("--round-length must be a positive number of seconds, or 0 for "
+                                 "event-driven time, got {}", options.round_length));
   if (!(options.time_scale > 0) || !std::isfinite(options.time_scale))
     throw InputError(fmt::format("--time-scale must be positive, got {}", options.time_scale));
   if (!(options.restore_delay >= 0))
@@ -111,11 +138,12 @@ std::unique_ptr<Experiment> load_experiment(const ExperimentOptions& requested) 
     throw InputError(fmt::format("--suspend-delay must be >= 0, got {}", options.suspend_delay));
   for (const std::string& plugin : options.policy_plugins) load_policy_plugin(plugin);
   // Unknown name or bad parameter: fail early.
-  if (make_policy(options.policy, options.policy_params)->adaptivity() != JobAdaptivity::fixed &&
-      !mechanism.adaptive_jobs)
+  const std::unique_ptr<Policy> policy = make_policy(options.policy, options.policy_params);
+  if (policy->adaptivity() != JobAdaptivity::fixed && !mechanism.adaptive_jobs)
     throw InputError(fmt::format("policy {} changes jobs' GPU counts and batch sizes; it runs "
                                  "under --mechanism pollux (with --applications DIR)",
                                  options.policy));
+  if (options.round_length == 0) check_event_driven(options, mechanism, *policy);
 
   auto ex = std::make_unique<Experiment>();
   ex->options = options;

@@ -38,7 +38,12 @@ struct ExperimentOptions {
   std::string mechanism = "dlsched";
   PolicyParams policy_params;
   std::vector<std::string> policy_plugins;  ///< shared libraries loaded before the policy
+  /// Seconds between preemptive rounds; 0: event-driven time (simulate only, policies whose
+  /// Policy::event_driven() is true, mechanisms with no rounds of their own).
   double round_length = 300;
+  /// Set by drivers that advance from event to event (simulate): only they accept
+  /// round_length 0. The emulator waits in wall-time rounds.
+  bool event_driven_driver = false;
   double restore_delay = 20;
   double suspend_delay = 1;  ///< resume after a suspend (suspending policies: gandiva)
   bool per_model_restore = true;

@@ -16,7 +16,9 @@
 /// 2: Policy gained save_state() and restore_state() (checkpoint and resume), suspends() and
 ///    may_pack() (Gandiva); JobView gained packed_with, rate and nodes.
 /// 3: PolicyInput gained resolve_interval, seed, decides_only_at_rounds and mechanism.
-#define DLSCHED_POLICY_API_VERSION 3
+/// 4: Policy gained event_driven() and next_decision_time() (--round-length 0) and
+///    sees_running_jobs_between_rounds().
+#define DLSCHED_POLICY_API_VERSION 4
 
 /// Defines the entry points of a plugin with one policy. The loader checks the version first
 /// and only then calls the registration function, so nothing of a mismatched plugin runs.

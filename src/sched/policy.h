@@ -74,7 +74,9 @@ struct Request {
 struct PolicyInput {
   double now = 0;
   bool round_boundary = false;  ///< preemption is allowed only at round boundaries
-  std::span<const JobView> jobs;   ///< active jobs, in arrival order
+  /// active jobs, in arrival order (between rounds only the waiting ones for a policy whose
+  /// sees_running_jobs_between_rounds() is false)
+  std::span<const JobView> jobs;
   const ClusterSpec* cluster = nullptr;
   const ThroughputModel* throughput = nullptr;
   double round_length = 0;
@@ -132,6 +134,22 @@ class Policy {
   /// Under an adaptive mechanism (--mechanism pollux), how the trace's jobs should run for
   /// this policy: fixed, at a fixed batch size, or fully adaptive.
   virtual JobAdaptivity adaptivity() const { return JobAdaptivity::fixed; }
+
+  /// Between rounds the core can only start waiting jobs. A policy whose order of the waiting
+  /// jobs, and whose answer for them, does not depend on the running ones or on being called
+  /// (no memory updated per call) says false: it is then shown only the waiting jobs there
+  /// (PolicyInput::jobs), so such a call costs the queue, not every active job.
+  virtual bool sees_running_jobs_between_rounds() const { return true; }
+
+  /// Can this policy run in event-driven time (--round-length 0)? There the core asks it, with
+  /// preemption allowed, only at arrivals, completions and the times next_decision_time()
+  /// names, so a policy qualifies when nothing else can change its answer: its ranking does
+  /// not follow the clock between those events, or it names the times it does.
+  virtual bool event_driven() const { return false; }
+  /// Event-driven time: the earliest instant after the last schedule() call at which that
+  /// answer could change although no job arrived or finished (a running job crossing a queue
+  /// threshold, a waiting one due for promotion). Infinity: only arrivals and completions.
+  virtual double next_decision_time() const { return std::numeric_limits<double>::infinity(); }
 
   /// What the policy remembers between schedule() calls, for a checkpoint of the run
   /// (sched/policy_state.h writes it). A policy that derives every answer from its input, or

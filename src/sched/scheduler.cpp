@@ -16,15 +16,20 @@ Scheduler::Scheduler(const std::vector<JobSpec>& jobs, const ClusterSpec& cluste
       policy_(policy),
       config_(config),
       states_(jobs.size()),
+      spanned_(jobs.size(), 0),
       gpu_owner_(cluster.num_gpus(), -1),
       free_per_node_(cluster.nodes().size()),
-      free_per_type_(cluster.gpu_types().size(), 0) {
-  DLSCHED_EXPECTS(config_.round_length > 0, "round length must be positive");
+      free_per_type_(cluster.gpu_types().size(), 0),
+      gpus_of_type_(cluster.gpu_types().size(), 0) {
+  DLSCHED_EXPECTS(config_.round_length >= 0, "round length must not be negative");
+  DLSCHED_EXPECTS(!event_driven() || policy_.event_driven(),
+                  fmt::format("policy {} cannot decide in event-driven time", policy_.name()));
   isolated_.reserve(jobs.size());
   for (const JobSpec& j : jobs) isolated_.push_back(throughput.isolated_time(j.index));
   for (const Node& n : cluster.nodes()) {
     free_per_node_[n.index] = n.num_gpus;
     free_per_type_[n.gpu_type] += n.num_gpus;
+    gpus_of_type_[n.gpu_type] += n.num_gpus;
   }
 }
 
@@ -44,6 +49,7 @@ bool Scheduler::can_pack(JobId a, JobId b, int type, int gpus) const {
 }
 
 double Scheduler::next_round_after(double t) const {
+  DLSCHED_EXPECTS(!event_driven(), "event-driven time has no round boundaries");
   const double k = std::floor(t / config_.round_length) + 1;
   return k * config_.round_length;
 }
@@ -243,6 +249,7 @@ void Scheduler::start(double now, JobId job, std::vector<GpuId> gpus, std::vecto
   s.status = JobState::Status::RUNNING;
   s.gpu_type = type;
   s.gpus = gpus;
+  spanned_[job] = cluster_.nodes_spanned(s.gpus);
   if (s.first_start < 0) s.first_start = now;
   s.last_start = now;
   s.share_since = now;
@@ -298,7 +305,7 @@ JobView Scheduler::view(JobId job, double now) const {
   v.packed_with = s.packed_with;
   if (v.running) {
     v.rate = s.progress_rate;
-    v.nodes = cluster_.nodes_spanned(s.gpus);
+    v.nodes = spanned_[job];
   }
   return v;
 }
@@ -329,7 +336,11 @@ std::vector<Decision> Scheduler::decide(double now) {
     return with_rate_changes({});
   views_.clear();
   views_.reserve(active_.size());
-  for (JobId j : active_) views_.push_back(view(j, now));
+  // Between rounds running jobs keep their GPUs whatever is asked; a policy that ranks the
+  // waiting jobs on their own need not be shown them.
+  const bool waiting_only = !round && !policy_.sees_running_jobs_between_rounds();
+  for (JobId j : active_)
+    if (!waiting_only || states_[j].status == JobState::Status::WAITING) views_.push_back(view(j, now));
   PolicyInput in;
   in.now = now;
   in.round_boundary = round;
@@ -408,7 +419,7 @@ std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool
   std::vector<Grant> grants;
   std::vector<int> capacity = may_preempt ? std::vector<int>(cluster_.gpu_types().size()) : free_per_type_;
   if (may_preempt)
-    for (int t = 0; t < static_cast<int>(capacity.size()); ++t) capacity[t] = cluster_.num_gpus_of_type(t);
+    for (int t = 0; t < static_cast<int>(capacity.size()); ++t) capacity[t] = gpus_of_type_[t];
   if (seen_.size() < jobs_.size()) seen_.assign(jobs_.size(), 0);
   if (partnered_.size() < jobs_.size()) partnered_.assign(jobs_.size(), 0);
   ++pass_;
@@ -463,7 +474,9 @@ std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool
   std::vector<JobId> to_consolidate;
   if (may_preempt) {
     // Running jobs keep their GPUs when their grant is unchanged; all others stop first.
-    std::vector<char> keep(jobs_.size(), 0);
+    // keep_ is all zero between calls: a round costs its grants, not the trace's length.
+    std::vector<char>& keep = keep_;
+    if (keep.size() < jobs_.size()) keep.assign(jobs_.size(), 0);
     for (const Grant& g : grants) {
       const JobState& s = states_[g.job];
       if (g.host < 0 && s.status == JobState::Status::RUNNING && s.gpu_type == g.type &&
@@ -484,7 +497,11 @@ std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool
       if (g.consolidate && keep[g.job] == 1) to_consolidate.push_back(g.job);
     for (JobId j : active_)
       if (states_[j].status == JobState::Status::RUNNING && !keep[j]) stop(now, j, decisions);
-    std::erase_if(grants, [&](const Grant& g) { return keep[g.job] != 0; });
+    std::erase_if(grants, [&](const Grant& g) {
+      const bool kept = keep[g.job] != 0;
+      keep[g.job] = 0;
+      return kept;
+    });
   }
   // Large jobs first: they are the hardest to consolidate. Packed jobs follow their hosts.
   std::stable_sort(grants.begin(), grants.end(), [](const Grant& a, const Grant& b) {

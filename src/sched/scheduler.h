@@ -15,7 +15,9 @@ namespace dlsched {
 
 /// Knobs of the core, shared by both drivers.
 struct SchedulerConfig {
-  double round_length = 300;       ///< seconds between preemptive rescheduling points
+  /// seconds between preemptive rescheduling points; 0: event-driven time, where every
+  /// arrival, completion and policy-named instant is one (Policy::event_driven())
+  double round_length = 300;
   double restore_delay = 20;       ///< checkpoint + restore seconds charged on each restart
   bool per_model_restore = true;   ///< use the catalog's restore_seconds where a model has one
   double time_scale = 1;           ///< the restore delay is charged scaled like everything else
@@ -108,8 +110,13 @@ class Scheduler {
   /// observe() then decide().
   std::vector<Decision> handle(const Event& event);
 
-  /// The first round boundary strictly after `t`.
+  /// Does time advance by events rather than rounds (round_length 0)?
+  bool event_driven() const { return config_.round_length == 0; }
+  /// The first round boundary strictly after `t` (rounds only).
   double next_round_after(double t) const;
+  /// Event-driven time: when the policy's last answer may next change with no arrival or
+  /// completion in between (infinity: never).
+  double next_decision_time() const { return policy_.next_decision_time(); }
   /// Iterations done by `t`, extrapolated from the last progress report.
   double iterations_done(JobId job, double t) const;
   /// GPU-seconds allocated to a job up to `t`.
@@ -188,6 +195,7 @@ class Scheduler {
   Policy& policy_;
   SchedulerConfig config_;
   std::vector<JobState> states_;
+  std::vector<int> spanned_;  // nodes a running job's GPUs span, counted when it starts
   std::vector<JobId> active_;  // arrived, not done, in arrival order
   std::vector<long> gpu_owner_;
   std::size_t running_count_ = 0;
@@ -199,12 +207,14 @@ class Scheduler {
   std::vector<JobView> views_;  // reused buffer
   std::vector<int> free_per_node_;
   std::vector<int> free_per_type_;
+  std::vector<int> gpus_of_type_;  // the cluster's, counted once: every round needs them
   std::vector<double> isolated_;
   std::size_t waiting_ = 0;
   std::vector<long> seen_;  // pass number in which a job was last ranked
   long pass_ = 0;
   std::vector<JobId> rerated_;  // running jobs whose rate changed since the last decide
   std::vector<long> partnered_;  // pass number in which a job got a packing partner
+  std::vector<char> keep_;       // apply(): 1 keeps its GPUs, 2 also restoring; zero between calls
 };
 
 }  // namespace dlsched

@@ -72,6 +72,8 @@ void Scheduler::restore(const SchedulerSnapshot& s) {
       throw Error(fmt::format("checkpoint: active job {} has not arrived", j));
   policy_.restore_state(s.policy_state);
   states_ = s.jobs;
+  for (JobId j = 0; j < states_.size(); ++j)
+    spanned_[j] = states_[j].gpus.empty() ? 0 : cluster_.nodes_spanned(states_[j].gpus);
   active_ = s.active;
   gpu_owner_ = std::move(owner);
   free_per_node_ = std::move(free_node);

@@ -66,6 +66,7 @@ class Simulation {
         segment_(jobs_.size(), 0),
         segment_start_iters_(jobs_.size(), 0),
         segment_start_time_(jobs_.size(), 0),
+        segment_round_(jobs_.size(), 0),
         compute_s_(jobs_.size(), 0),
         comm_s_(jobs_.size(), 0) {}
 
@@ -75,11 +76,13 @@ class Simulation {
     // Rounds that end with their last lease start with the first arrival.
     double next_tick = ex_.scheduler.round_ends_with_last_lease && n > 0 ? jobs_[0].submit_time : INF;
     double now = 0;
+    const bool event_driven = sched_.event_driven();
     while (sched_.finished_jobs() < n) {
       const double t_arrival = next_arrival < n ? jobs_[next_arrival].submit_time : INF;
       const double t_done = completions_.empty() ? INF : completions_.top().time;
       now = std::min({t_arrival, next_tick, t_done});
       DLSCHED_EXPECTS(now < INF, "simulation stalled: jobs remain but no event is pending");
+      bool happened = false;  // an arrival or completion, not only a stale prediction
       // Same-time events: completions free GPUs before arrivals and the round tick decide.
       while (!completions_.empty() && completions_.top().time <= now) {
         const Completion c = completions_.top();
@@ -91,12 +94,17 @@ class Simulation {
           continue;
         }
         finish(now, c.job);
+        happened = true;
       }
       while (next_arrival < n && jobs_[next_arrival].submit_time <= now) {
         sched_.observe(Event{Event::Kind::ARRIVAL, now, jobs_[next_arrival].index});
         ++next_arrival;
+        happened = true;
       }
-      bool tick = now >= next_tick;
+      // Event-driven time: every arrival and completion that leaves jobs to schedule is a
+      // decision point with preemption, as is the instant the policy named; nothing else is.
+      const bool jobs_present = sched_.finished_jobs() < next_arrival;
+      bool tick = now >= next_tick || (event_driven && happened && jobs_present);
       if (tick && whole_iterations_ && !boundary_pending_) {
         // The boundary: every lease ends at a whole iteration; the tick waits for the last.
         boundary_pending_ = true;
@@ -104,7 +112,9 @@ class Simulation {
         next_tick = end_leases_at_boundary(now);
         tick = next_tick <= now;
       }
-      if (tick) {
+      // A decision point gives a non-preemptive policy nothing a plain decision does not: it
+      // is asked as between rounds, so the core skips the call when no waiting job can start.
+      if (tick && (!event_driven || sched_.policy().preemptive())) {
         if (boundary_pending_) observe_paused_progress(now);
         sched_.observe(Event{Event::Kind::ROUND_TICK, now});
       }
@@ -128,7 +138,15 @@ class Simulation {
         sink_.round_done();
         ++rounds_;
       }
-      if (ex_.scheduler.round_ends_with_last_lease) {
+      if (event_driven) {
+        next_tick = jobs_present ? sched_.next_decision_time() : INF;
+        DLSCHED_EXPECTS(next_tick > now,
+                        fmt::format("t={}: policy {} named a decision time {} not after now", now,
+                                    sched_.policy().name(), next_tick));
+        while (!restore_ends_.empty() && restore_ends_.top() <= now) restore_ends_.pop();
+        if (jobs_present && !restore_ends_.empty())
+          next_tick = std::min(next_tick, restore_ends_.top());
+      } else if (ex_.scheduler.round_ends_with_last_lease) {
         if (tick) {
           const double t_next_arrival = next_arrival < n ? jobs_[next_arrival].submit_time : INF;
           next_tick = round_end_with_last_lease(now, t_next_arrival);
@@ -141,7 +159,7 @@ class Simulation {
       bar_.update(sched_.finished_jobs(), n, now);
     }
     sink_.round_done();
-    RunSummary s = summarize_jobs(records_, ex_.cluster.num_gpus());
+    RunSummary s = summary_.summary(ex_.cluster.num_gpus());
     s.rounds = rounds_;
     s.policy_calls = sched_.decisions_made();
     return s;
@@ -166,10 +184,18 @@ class Simulation {
     const double compute_share = total > 0 ? compute / total : 1.0;
     compute_s_[job] += busy * compute_share;
     comm_s_[job] += busy * (1 - compute_share);
-    sink_.progress(ProgressRecord{from, now, job,
-                                  static_cast<std::int64_t>(from / ex_.scheduler.round_length),
+    sink_.progress(ProgressRecord{from, now, job, segment_round_[job],
                                   iters, busy, busy * compute_share, busy * (1 - compute_share),
                                   static_cast<std::int32_t>(gpus.size())});
+  }
+
+  /// A run segment of `job` begins at `now`: its /progress row will start there, in the round
+  /// of `now` (event-driven time: the number of decision points before it).
+  void start_segment(double now, JobId job) {
+    segment_start_time_[job] = now;
+    segment_round_[job] = sched_.event_driven()
+                              ? rounds_
+                              : static_cast<std::int64_t>(now / ex_.scheduler.round_length);
   }
 
   PlacementShape shape(const std::vector<GpuId>& gpus) const { return sched_.speed_shape(gpus); }
@@ -248,7 +274,7 @@ class Simulation {
       paused_[j] = true;
       paused_iterations_.emplace_back(j, iters);
     }
-    for (const auto& [j, iters] : paused_iterations_) segment_start_time_[j] = last;
+    for (const auto& [j, iters] : paused_iterations_) start_segment(last, j);
     return last;
   }
 
@@ -267,7 +293,7 @@ class Simulation {
       paused_[j] = false;
       const JobState& s = sched_.state(j);
       if (s.status != JobState::Status::RUNNING) continue;
-      segment_start_time_[j] = now;
+      start_segment(now, j);
       lease_start_[j] = std::max(now, s.resume_at);
       completions_.push(Completion{finish_time(j, now, iters), j, segment_[j]});
     }
@@ -290,9 +316,14 @@ class Simulation {
       if (now > segment_start_time_[d.job]) close_segment(now, d.job, d.gpus, s.progress_iterations);
     } else {
       allocation_rows(now, d.job, d.gpus, AllocationEvent::START);
+      // The core keeps a restoring job's GPUs up to and including resume_at; in event-driven
+      // time the first instant after it is a decision point, where a job that ranks higher
+      // and waited for the restore can take them.
+      if (sched_.event_driven() && s.resume_at > now && sched_.policy().preemptive())
+        restore_ends_.push(std::nextafter(s.resume_at, INF));
     }
     segment_start_iters_[d.job] = s.progress_iterations;
-    segment_start_time_[d.job] = now;
+    start_segment(now, d.job);
     lease_start_[d.job] = std::max(now, s.resume_at);
     completions_.push(Completion{finish_time(d.job, now, s.progress_iterations), d.job,
                                  segment_[d.job]});
@@ -307,7 +338,7 @@ class Simulation {
     JobRecord r = finished_job_record(jobs_[job], sched_.state(job), tp_, now,
                                       jobs_[job].iterations, compute_s_[job], comm_s_[job]);
     sink_.job(r);
-    records_.push_back(std::move(r));
+    summary_.add(r);
   }
 
   const Experiment& ex_;
@@ -324,12 +355,16 @@ class Simulation {
   std::vector<bool> paused_;         // stopped at the pending boundary, GPUs still held
   std::vector<std::pair<JobId, double>> paused_iterations_;  // and the iterations it stopped at
   std::priority_queue<Completion, std::vector<Completion>, std::greater<>> completions_;
+  // Event-driven time: first instants after restores end, where the restored job may be
+  // preempted (some may belong to jobs stopped since: a decision point too many, no harm).
+  std::priority_queue<double, std::vector<double>, std::greater<>> restore_ends_;
   std::vector<std::uint64_t> segment_;
   std::vector<double> segment_start_iters_;
   std::vector<double> segment_start_time_;  // a run segment ends at a stop or a rate change
+  std::vector<std::int64_t> segment_round_;  // /progress round of the segment's start
   std::vector<double> compute_s_;
   std::vector<double> comm_s_;
-  std::vector<JobRecord> records_;
+  RunSummaryBuilder summary_;  // the rows themselves go to the sink
   long rounds_ = 0;
 };
 

@@ -86,12 +86,27 @@ TEST(CliErrors, UnknownPolicyAndBadKnobs) {
   const std::string out = scratch_dir() + "/out.h5";
   const std::string trace = trace_path("tiresias-60_job.csv");
   expect_input_error(run(simulate_args(trace, out, "--policy nope")), "unknown policy 'nope'", out);
-  expect_input_error(run(simulate_args(trace, out, "--round-length 0")), "--round-length", out);
+  expect_input_error(run(simulate_args(trace, out, "--round-length -1")), "--round-length", out);
   expect_input_error(run(simulate_args(trace, out, "--time-scale -1")), "--time-scale", out);
   expect_input_error(run(simulate_args(trace, out, "--policy gandiva --suspend-delay -1")),
                      "--suspend-delay must be >= 0", out);
   expect_input_error(run(simulate_args(trace, out, "--mechanism nope")),
                      "unknown mechanism 'nope' (valid: dlsched, gavel, tiresias, pollux)", out);
+}
+
+TEST(CliErrors, EventDrivenTimeNeedsAPolicyAndMechanismWithoutRounds) {
+  const std::string out = scratch_dir() + "/out.h5";
+  const std::string trace = trace_path("tiresias-60_job.csv") + " --cluster 2x4:v100";
+  // The refusal lists the policies that can run there, found by asking each.
+  expect_input_error(run(simulate_args(trace, out, "--round-length 0 --policy gandiva")),
+                     "policy gandiva decides in rounds; with --round-length 0 run one of:", out);
+  const Outcome listed = run(simulate_args(trace, out, "--round-length 0 --policy themis"));
+  EXPECT_NE(listed.output.find("tiresias-las"), std::string::npos) << listed.output;
+  EXPECT_EQ(listed.output.find("gandiva"), std::string::npos) << listed.output;
+  expect_input_error(run(simulate_args(trace, out, "--round-length 0 --mechanism gavel")),
+                     "--round-length 0 does not apply to --mechanism gavel", out);
+  expect_input_error(run(simulate_args(trace, out, "--round-length 0 --whole-iterations")),
+                     "event-driven time (--round-length 0) has none", out);
 }
 
 TEST(Cli, AMechanismSetsTheKnobsTheUserDidNotGive) {

@@ -97,6 +97,13 @@ TEST(HostileParameters, ListPoliciesShowsEachParameterWithDefaultAndRange) {
   EXPECT_NE(output.find("queues=3 (integer, [1, 64])"), std::string::npos) << output;
   EXPECT_NE(output.find("fairness_knob=0.8 (number, [0, 1])"), std::string::npos) << output;
   EXPECT_NE(output.find("preemptive=0 (flag, 0 or 1)"), std::string::npos) << output;
+  // Policies that can decide in event-driven time say so; round-based ones do not.
+  const auto line_of = [&](const std::string& name) {
+    const auto at = output.find("\n" + name + " ");
+    return at == std::string::npos ? std::string() : output.substr(at + 1, output.find('\n', at + 1) - at - 1);
+  };
+  EXPECT_NE(line_of("tiresias-las").find("[event-driven"), std::string::npos) << output;
+  EXPECT_EQ(line_of("gandiva").find("[event-driven"), std::string::npos) << line_of("gandiva");
 }
 
 TEST(HostileOutputs, AnOutputNamingAnInputIsRefusedAndTheInputKept) {

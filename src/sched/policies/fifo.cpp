@@ -19,6 +19,11 @@ class FifoPolicy : public Policy {
   std::string_view name() const override { return backfill_ ? "fifo-backfill" : "fifo"; }
   bool preemptive() const override { return false; }
   bool work_conserving() const override { return backfill_; }
+  // Arrival order never changes between arrivals and completions.
+  bool event_driven() const override { return true; }
+  // Waiting jobs keep arrival order whatever runs. (Under --mechanism gavel, whose fifo keeps
+  // memory, the core does not ask between rounds at all.)
+  bool sees_running_jobs_between_rounds() const override { return false; }
 
   PolicyOutput schedule(const PolicyInput& in) override {
     if (!backfill_ && in.mechanism == "gavel") return gavel_.schedule(in);

@@ -13,6 +13,13 @@ class LasPolicy : public Policy {
   explicit LasPolicy(const PolicyParams&) {}
   std::string_view name() const override { return "las"; }
   bool preemptive() const override { return true; }
+  // Event-driven time re-ranks at arrivals and completions only: continuous LAS has no finite
+  // set of crossing instants (two jobs at equal service would swap places without end), so a
+  // running job is not overtaken between events. tiresias-las discretises service into queues
+  // and names its crossings.
+  bool event_driven() const override { return true; }
+  // Waiting jobs rank by their own service: running ones change nothing between rounds.
+  bool sees_running_jobs_between_rounds() const override { return false; }
 
   PolicyOutput schedule(const PolicyInput& in) override {
     order_.resize(in.jobs.size());

@@ -13,6 +13,10 @@ class SrtfPolicy : public Policy {
   explicit SrtfPolicy(const PolicyParams& p) : gpu_weighted_(p.get_flag("gpu_weighted", false, "rank by remaining GPU-seconds rather than seconds")) {}
   std::string_view name() const override { return "srtf"; }
   bool preemptive() const override { return true; }
+  // Only running jobs' remaining times fall between events, so no waiting job overtakes one.
+  bool event_driven() const override { return true; }
+  // Waiting jobs rank by their own remaining time: running ones change nothing between rounds.
+  bool sees_running_jobs_between_rounds() const override { return false; }
 
   PolicyOutput schedule(const PolicyInput& in) override {
     order_.assign(in.jobs.size(), 0);

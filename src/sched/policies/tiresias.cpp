@@ -31,9 +31,14 @@
 // moves down at most one queue per event, as there, and tiresias-gittins ranks by the
 // simulator's own index table.
 //
+// In event-driven time (--round-length 0) the core asks only at arrivals, completions and the
+// next queue jump or promotion the policy names (next_decision_time()): under --mechanism
+// tiresias the simulator's jumps above, otherwise the exact instant a running job's service
+// reaches its queue limit.
+//
 // Where this differs from the paper and the authors' simulator:
-// - Under other mechanisms, demotion and promotion are checked when the core asks (every
-//   round, arrival, completion), not at the exact instant a job crosses a threshold.
+// - Under other mechanisms with rounds, demotion and promotion are checked when the core asks
+//   (every round, arrival, completion), not at the exact instant a job crosses a threshold.
 // - Under other mechanisms the index is the paper's formula over the prior; under --mechanism
 //   tiresias it is the simulator's table, whose denominator sums the full sizes S of the
 //   samples that finish within the quantum rather than S - a (gittins_index.h).
@@ -49,6 +54,7 @@
 
 #include "core/error.h"
 #include "sched/policies/gittins_index.h"
+#include "sched/policies/queue_order.h"
 #include "sched/policy_registry.h"
 #include "sched/policy_state.h"
 
@@ -87,6 +93,7 @@ class TiresiasPolicy : public Policy {
       throw InputError(fmt::format("policy parameter thresholds: {} queues need {} thresholds, got {}",
                                    queues, queues - 1, limits_.size()));
     limits_.resize(queues - 1);  // extra thresholds are unused
+    order_.reset(queues);
     if (!(delta_ > 0)) throw InputError("policy parameter delta must be positive");
     if (starve_factor_ < 0) throw InputError("policy parameter starve_factor must not be negative");
     if (gittins_) {
@@ -98,46 +105,66 @@ class TiresiasPolicy : public Policy {
   }
   std::string_view name() const override { return gittins_ ? "tiresias-gittins" : "tiresias-las"; }
   bool preemptive() const override { return true; }
+  bool event_driven() const override { return true; }
+  double next_decision_time() const override { return next_event_; }
 
   PolicyOutput schedule(const PolicyInput& in) override {
     // Tiresias' simulator decides only at its events (arrivals, completions, queue jumps);
     // between them it keeps its last decision, with the Gittins ranks of that moment.
     const bool at_events = in.mechanism == "tiresias";
+    const bool event_time = in.round_length == 0;
     if (at_events && !is_event(in)) return last_;
     // The simulator's own index table there, the paper's formula otherwise (gittins_index.h).
     if (gittins_ && !index_)
       index_.emplace(prior_, delta_, at_events ? GittinsIndex::Form::SIMULATOR : GittinsIndex::Form::PAPER);
 
-    for (const JobView& j : in.jobs) {
-      if (j.id >= jobs_.size()) jobs_.resize(j.id + 1);
-      Track& t = jobs_[j.id];
-      if (!t.seen) {
-        t.seen = true;
-        t.seq = next_seq_++;  // joins the end of the top queue
-      }
-      const int was = t.queue;
-      update_queue(in.now, j, t, at_events ? 1 : static_cast<int>(limits_.size()));
-      if (t.queue != was) t.seq = next_seq_++;  // joins the end of its new queue
-    }
-
-    keys_.resize(in.jobs.size());
+    ++calls_;
     for (std::size_t i = 0; i < in.jobs.size(); ++i) {
       const JobView& j = in.jobs[i];
-      const Track& t = jobs_[j.id];
-      // LAS serves a queue in its own order (see pending_to_back). Gittins serves the highest
-      // index first, of the service since the job last entered the top queue; ties go to the
-      // earlier submission, then to the queue's order.
-      keys_[i] = Key{t.queue, gittins_ ? -index_->at(j.attained_gpu_seconds - t.service_base) : 0.0,
-                     gittins_ ? j.submit_time : 0.0, t.seq, i};
+      if (j.id >= jobs_.size()) jobs_.resize(j.id + 1);
+      Track& t = jobs_[j.id];
+      t.call = calls_;
+      t.pos = i;
+      if (!t.seen) {
+        t.seen = true;
+        to_back(j.id);  // joins the end of the top queue
+      }
+      const int was = t.queue;
+      update_queue(in.now, j, t, at_events ? 1 : static_cast<int>(limits_.size()),
+                   event_time && !at_events);
+      if (t.queue != was) to_back(j.id);  // joins the end of its new queue
     }
-    std::sort(keys_.begin(), keys_.end(), [](const Key& a, const Key& b) {
-      return std::tie(a.queue, a.neg_index, a.submit, a.seq) < std::tie(b.queue, b.neg_index, b.submit, b.seq);
-    });
+
+    keys_.clear();
+    if (gittins_) {
+      // Gittins serves the highest index first, of the service since the job last entered the
+      // top queue; ties go to the earlier submission, then to the queue's order.
+      for (std::size_t i = 0; i < in.jobs.size(); ++i) {
+        const JobView& j = in.jobs[i];
+        const Track& t = jobs_[j.id];
+        keys_.push_back(Key{t.queue, -index_->at(j.attained_gpu_seconds - t.service_base),
+                            j.submit_time, t.seq, i});
+      }
+      std::sort(keys_.begin(), keys_.end(), [](const Key& a, const Key& b) {
+        return std::tie(a.queue, a.neg_index, a.submit, a.seq) < std::tie(b.queue, b.neg_index, b.submit, b.seq);
+      });
+    } else {
+      // LAS serves each queue in its own order (see pending_to_back): one walk of the queues,
+      // which also drops the jobs that are no longer active.
+      order_.walk([&](JobId id, int queue) {
+        const Track& t = jobs_[id];
+        if (t.call != calls_) return false;
+        keys_.push_back(Key{queue, 0.0, 0.0, t.seq, t.pos});
+        return true;
+      });
+      DLSCHED_EXPECTS(keys_.size() == in.jobs.size(),
+                      fmt::format("tiresias-las ranked {} of {} jobs", keys_.size(), in.jobs.size()));
+    }
     PolicyOutput out;
     out.ranked.reserve(keys_.size());
     for (const Key& k : keys_) out.ranked.push_back(Request{in.jobs[k.pos].id, in.jobs[k.pos].requested_gpus});
     pending_to_back(in);
-    if (at_events) remember(in, out);
+    if (at_events || event_time) remember(in, out, at_events);
     return out;
   }
 
@@ -164,6 +191,9 @@ class TiresiasPolicy : public Policy {
     for (Track& t : jobs_) {
       t.seen = r.get_bool();
       t.queue = static_cast<int>(r.get_int());
+      if (t.queue < 0 || t.queue > static_cast<int>(limits_.size()))
+        throw Error(fmt::format("policy {}: saved state names queue {} of {}", name(), t.queue,
+                                limits_.size() + 1));
       t.service_base = r.get_double();
       t.run_base = r.get_double();
       t.seq = r.get_int();
@@ -179,6 +209,15 @@ class TiresiasPolicy : public Policy {
       q.gpus = static_cast<int>(r.get_int());
     }
     r.finish();
+    // Each queue's order is its jobs' seq order.
+    std::vector<JobId> seen;
+    for (JobId id = 0; id < jobs_.size(); ++id)
+      if (jobs_[id].seen) seen.push_back(id);
+    std::sort(seen.begin(), seen.end(), [&](JobId a, JobId b) {
+      return std::tie(jobs_[a].queue, jobs_[a].seq) < std::tie(jobs_[b].queue, jobs_[b].seq);
+    });
+    order_.reset(static_cast<int>(limits_.size()) + 1);
+    for (JobId id : seen) order_.to_back(id, jobs_[id].queue);
   }
 
  private:
@@ -191,6 +230,8 @@ class TiresiasPolicy : public Policy {
     double waited = 0;        // seconds waited since then, counted once it has run again
     double seen_at = -1;      // when the policy last updated this record (-1: never)
     std::int64_t seq = 0;     // place in its queue: smaller is served first
+    std::uint64_t call = 0;   // the last call that saw it active (not saved: per call)
+    std::size_t pos = 0;      // its position in that call's input
   };
   struct Key {
     int queue;
@@ -200,17 +241,29 @@ class TiresiasPolicy : public Policy {
     std::size_t pos;
   };
 
+  /// Moves a job to the back of its queue: a new place (seq) after every job there.
+  void to_back(JobId id) {
+    Track& t = jobs_[id];
+    t.seq = next_seq_++;
+    order_.to_back(id, t.queue);
+  }
+
   /// Demotes a job by at most `steps` queues whose limits its queue service has reached, and
   /// promotes a starved one: a job below the top queue whose waits since it entered the top
   /// queue and ran add up to starve_factor x the time it has run since (run_sim.py,
   /// dlas_sim_jobs: last_pending_time against executed_time). A job's state changes only when
   /// the policy is called, so it waited the whole time since the last update if it waits now.
-  void update_queue(double now, const JobView& j, Track& t, int steps) const {
+  /// `exact_crossings`: called at the instant remember() computed for a crossing, where the
+  /// service may fall short of the limit in its last bits.
+  void update_queue(double now, const JobView& j, Track& t, int steps, bool exact_crossings) const {
     const double ran = j.attained_seconds - t.run_base;
     if (!j.running && ran > 0 && t.seen_at >= 0) t.waited += now - t.seen_at;
     t.seen_at = now;
     const int last = static_cast<int>(limits_.size());
-    for (int s = 0; s < steps && t.queue < last && j.attained_gpu_seconds - t.service_base >= limits_[t.queue]; ++s)
+    const double slack = exact_crossings ? 1e-9 : 0.0;
+    for (int s = 0; s < steps && t.queue < last &&
+                    j.attained_gpu_seconds - t.service_base >= limits_[t.queue] * (1 - slack);
+         ++s)
       ++t.queue;
     if (t.queue == 0 || j.running || starve_factor_ <= 0) return;
     if (ran > 0 && t.waited >= starve_factor_ * ran) {
@@ -236,7 +289,7 @@ class TiresiasPolicy : public Policy {
       const bool runs = !in.round_boundary ? j.running || j.requested_gpus <= free
                                            : j.requested_gpus <= free;
       if (runs && (in.round_boundary || !j.running)) free -= j.requested_gpus;
-      if (!runs) jobs_[j.id].seq = next_seq_++;
+      if (!runs) to_back(j.id);
       runs_[k] = runs;
     }
   }
@@ -250,17 +303,22 @@ class TiresiasPolicy : public Policy {
     return false;
   }
 
-  /// Keeps the decision and schedules the next queue jump as Tiresias' simulator does
-  /// (run_sim.py, dlas_sim_jobs): for a running job below the last queue, its queue limit
-  /// minus the seconds it ran, divided by its GPUs and rounded down, from now. That mixes
-  /// GPU-seconds with seconds: a multi-GPU job's jump comes after its service has crossed the
-  /// limit (and one that falls short just schedules another), so demotions come late; events
-  /// between them (arrivals, completions) demote it as soon as its service has crossed. For a
-  /// waiting job that may be promoted, when its waits will add up to starve_factor x its run.
-  void remember(const PolicyInput& in, const PolicyOutput& out) {
-    last_ = out;
-    last_ids_.clear();
-    for (const JobView& j : in.jobs) last_ids_.push_back(j.id);
+  /// Keeps the decision and schedules the next queue jump. As Tiresias' simulator does
+  /// (run_sim.py, dlas_sim_jobs; `reference_jumps`): for a running job below the last queue,
+  /// its queue limit minus the seconds it ran, divided by its GPUs and rounded down, from now.
+  /// That mixes GPU-seconds with seconds: a multi-GPU job's jump comes after its service has
+  /// crossed the limit (and one that falls short just schedules another), so demotions come
+  /// late; events between them (arrivals, completions) demote it as soon as its service has
+  /// crossed. Otherwise at the instant its GPU-seconds reach the limit. For a waiting job that
+  /// may be promoted, when its waits will add up to starve_factor x its run (in whole seconds
+  /// for the simulator, whose clock has no others).
+  void remember(const PolicyInput& in, const PolicyOutput& out, bool reference_jumps) {
+    // In event-driven time every call is an event: the last decision is never reused.
+    if (in.round_length > 0) {
+      last_ = out;
+      last_ids_.clear();
+      for (const JobView& j : in.jobs) last_ids_.push_back(j.id);
+    }
     next_event_ = std::numeric_limits<double>::infinity();
     const int last = static_cast<int>(limits_.size());
     for (std::size_t k = 0; k < keys_.size(); ++k) {
@@ -268,10 +326,14 @@ class TiresiasPolicy : public Policy {
       const Track& t = jobs_[j.id];
       const double ran = j.attained_seconds - t.run_base;
       double at = std::numeric_limits<double>::infinity();
-      if (runs_[k] && t.queue < last)
-        at = in.now + std::floor((limits_[t.queue] - ran) / j.requested_gpus);
-      else if (!runs_[k] && t.queue > 0 && starve_factor_ > 0 && ran > 0)
-        at = in.now + starve_factor_ * ran - t.waited;
+      if (runs_[k] && t.queue < last) {
+        const double service = j.attained_gpu_seconds - t.service_base;
+        at = reference_jumps ? in.now + std::floor((limits_[t.queue] - ran) / j.requested_gpus)
+                             : in.now + (limits_[t.queue] - service) / j.requested_gpus;
+      } else if (!runs_[k] && t.queue > 0 && starve_factor_ > 0 && ran > 0) {
+        const double wait = starve_factor_ * ran - t.waited;
+        at = in.now + (reference_jumps ? std::ceil(wait) : wait);
+      }
       if (at > in.now) next_event_ = std::min(next_event_, at);
     }
   }
@@ -285,6 +347,8 @@ class TiresiasPolicy : public Policy {
   std::vector<double> prior_;           // Gittins: past job sizes, GPU-seconds
   std::optional<GittinsIndex> index_;  // built at the first call, once the mechanism is known
   std::vector<Key> keys_;       // reused buffer
+  QueueOrder order_;            // each queue's jobs in seq order (tiresias-las ranks by it)
+  std::uint64_t calls_ = 0;
   std::vector<bool> runs_;      // by position in keys_: runs after this pass
   // --mechanism tiresias: the last decision, the jobs it was made for, the next queue jump.
   PolicyOutput last_;
