@@ -219,8 +219,11 @@ TEST(GavelLp, GroupedIdenticalJobsGetTheSameFairValuesAsOneColumnPerJob) {
         mine += q.throughput[3 * j + t] * x;
         theirs += q.throughput[3 * j + t] * single.x(j, t);
         used[t] += x * q.scale_factor[j];
-        for (int i = 0; i < j; ++i)
-          if (kind_q[i] == kind_q[j]) EXPECT_NEAR(grouped.x(i, t), x, 1e-9) << "trial " << trial;
+        for (int i = 0; i < j; ++i) {
+          if (kind_q[i] == kind_q[j]) {
+            EXPECT_NEAR(grouped.x(i, t), x, 1e-9) << "trial " << trial;
+          }
+        }
       }
       EXPECT_NEAR(mine, theirs, 1e-5 * std::max(1.0, theirs)) << "trial " << trial << " job " << j;
     }
