@@ -30,6 +30,7 @@ struct SimulateArgs {
   bool list_policies = false;
   bool quiet = false;
   bool whole_iterations = false;
+  bool check_invariants = false;
 };
 
 int run_simulate(SimulateArgs& a) {
@@ -65,6 +66,9 @@ int run_simulate(SimulateArgs& a) {
   if (adaptive && a.whole_iterations)
     throw InputError("--whole-iterations does not apply to --mechanism pollux (jobs run in "
                      "Pollux's statistical progress, not whole iterations)");
+  if (adaptive && a.check_invariants)
+    throw InputError("--check-invariants does not apply to --mechanism pollux (its simulator "
+                     "checks each allocation as the policy returns it)");
   RunAttributes attributes = ex->attributes("simulate");
   if (a.whole_iterations) {
     // The emulator's leases, and like it one job per GPU.
@@ -95,6 +99,7 @@ int run_simulate(SimulateArgs& a) {
   SimulationOptions options;
   options.progress_bar = a.progress && !a.quiet;
   options.whole_iterations = a.whole_iterations;
+  options.check_invariants = a.check_invariants;
   const RunSummary summary = adaptive ? simulate_adaptive(*ex, *policy, sink, options)
                                       : simulate(*ex, *policy, sink, options);
   const double wall =
@@ -131,6 +136,11 @@ CommandAction add_simulate_command(CLI::App& app) {
   cmd->add_flag("--whole-iterations", args->whole_iterations,
                 "end leases as emulate does: at a round boundary each job stops at the iteration "
                 "end nearest it, and the round's decisions wait for the last (no packing)");
+  cmd->add_flag("--check-invariants", args->check_invariants,
+                "after every decision, check the scheduler core's invariants (no GPU serves two "
+                "unpacked jobs, GPU counts agree, a work-conserving policy leaves no job waiting "
+                "beside idle GPUs it fits on); the first violation stops the run, naming the "
+                "time and the jobs, and leaves no results file");
   cmd->add_flag("--list-policies", args->list_policies, "list the registered policies and exit");
   return [cmd, args]() -> int {
     if (!cmd->parsed()) return -1;

@@ -128,6 +128,7 @@ class Simulation {
         continue;
       }
       const double boundary = boundary_pending_ ? boundary_time_ : now;
+      if (tick) refuse_endless_idling(now, next_arrival < n);
       if (tick) {
         if (boundary_pending_) renew_paused_leases(now);
         boundary_pending_ = false;
@@ -166,6 +167,28 @@ class Simulation {
   }
 
  private:
+  /// Rounds in a row that end with jobs waiting, nothing running and nothing left to arrive
+  /// before a policy is taken to never start them: no reference policy idles a whole cluster
+  /// beside waiting jobs for this long, and a user's policy that does would loop forever.
+  static constexpr long MAX_IDLE_ROUNDS = 1000;
+
+  /// Throws Error once the policy has left every GPU idle beside waiting jobs, with no job left
+  /// to arrive, for MAX_IDLE_ROUNDS rounds in a row: the run could never finish.
+  void refuse_endless_idling(double now, bool arrivals_left) {
+    const bool idle = !arrivals_left && sched_.running_jobs() == 0 && sched_.active_jobs() > 0;
+    if (!idle) {
+      idle_ticks_ = 0;
+      return;
+    }
+    if (idle_ticks_++ == 0) idle_since_ = now;
+    if (idle_ticks_ < MAX_IDLE_ROUNDS) return;
+    throw Error(fmt::format(
+        "t={}: policy {} has left {} waiting job(s) beside {} idle GPUs for {} rounds since "
+        "t={}, with no job left to arrive: the run cannot finish",
+        now, sched_.policy().name(), sched_.active_jobs(), ex_.cluster.num_gpus(), idle_ticks_,
+        idle_since_));
+  }
+
   void allocation_rows(double now, JobId job, const std::vector<GpuId>& gpus,
                        AllocationEvent event) {
     write_allocation_rows(sink_, ex_.cluster, now, job, gpus, event);
@@ -366,6 +389,8 @@ class Simulation {
   std::vector<double> comm_s_;
   RunSummaryBuilder summary_;  // the rows themselves go to the sink
   long rounds_ = 0;
+  long idle_ticks_ = 0;         // consecutive rounds with jobs waiting and every GPU idle
+  double idle_since_ = 0;
 };
 
 }  // namespace

@@ -46,6 +46,24 @@ class NotAList(dlsched.Policy):
         return 42
 
 
+class StartsNothing(dlsched.Policy):
+    """A valid answer, but never a job: the job at the head of the queue waits beside idle
+    GPUs it fits on, which a non-preemptive policy must not leave it to do."""
+
+    preemptive = False
+
+    def schedule(self, input):
+        return []
+
+
+class NeverStarts(dlsched.Policy):
+    """Preemptive (the default), so it may hold jobs back, but it never starts one: with
+    nothing left to arrive the run could not finish."""
+
+    def schedule(self, input):
+        return []
+
+
 class FailsLater(dlsched.Policy):
     """Good answers for a while, then an unknown job: the partial file must go too."""
 
