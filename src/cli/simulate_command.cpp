@@ -37,14 +37,9 @@ int run_simulate(SimulateArgs& a) {
   if (a.list_policies) {
     for (const std::string& plugin : a.experiment.policy_plugins) load_policy_plugin(plugin);
     for (const PolicyInfo& p : registered_policies()) {
-      bool events = false;
-      try {
-        events = make_policy(p.name)->event_driven();
-      } catch (const std::exception&) {
-        // A policy that cannot be made without parameters is listed without the mark.
-      }
       std::cout << fmt::format("{:<16} {}{}\n", p.name, p.description,
-                               events ? " [event-driven: --round-length 0]" : "");
+                               runs_event_driven(p.name) ? " [event-driven: --round-length 0]"
+                                                         : "");
       for (const ParamDeclaration& d : declared_parameters(p))
         std::cout << fmt::format("    {}={} ({}{}{}){}{}\n", d.key, d.default_text, d.kind,
                                  d.range_text.empty() ? "" : ", ", d.range_text,

@@ -277,6 +277,7 @@ ClusterSpec ClusterSpec::from_groups(const std::vector<Group>& groups, Interconn
     if (type < 0) {
       type = static_cast<int>(c.gpu_types_.size());
       c.gpu_types_.push_back(g.type);
+      c.gpus_per_type_.push_back(0);
     }
     for (int i = 0; i < g.nodes; ++i) {
       Node node;
@@ -287,17 +288,11 @@ ClusterSpec ClusterSpec::from_groups(const std::vector<Group>& groups, Interconn
       node.first_gpu = c.num_gpus_;
       c.gpu_node_.insert(c.gpu_node_.end(), g.gpus_per_node, node.index);
       c.num_gpus_ += g.gpus_per_node;
+      c.gpus_per_type_[type] += g.gpus_per_node;
       c.nodes_.push_back(std::move(node));
     }
   }
   return c;
-}
-
-int ClusterSpec::num_gpus_of_type(int type) const {
-  int n = 0;
-  for (const Node& node : nodes_)
-    if (node.gpu_type == type) n += node.num_gpus;
-  return n;
 }
 
 int ClusterSpec::type_index(const std::string& name) const {

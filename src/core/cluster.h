@@ -41,7 +41,7 @@ class ClusterSpec {
   const std::vector<Node>& nodes() const { return nodes_; }
   const std::vector<std::string>& gpu_types() const { return gpu_types_; }
   int num_gpus() const { return num_gpus_; }
-  int num_gpus_of_type(int type) const;
+  int num_gpus_of_type(int type) const { return gpus_per_type_[type]; }
   /// Node that owns a GPU.
   int node_of(GpuId gpu) const { return gpu_node_[gpu]; }
   int type_of(GpuId gpu) const { return nodes_[gpu_node_[gpu]].gpu_type; }
@@ -61,6 +61,7 @@ class ClusterSpec {
   std::vector<Node> nodes_;
   std::vector<std::string> gpu_types_;
   std::vector<int> gpu_node_;
+  std::vector<int> gpus_per_type_;  // counted as nodes are added: every round asks
   int num_gpus_ = 0;
   Interconnect links_;
   std::string source_;

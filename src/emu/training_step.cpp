@@ -19,8 +19,8 @@ StepPlan plan_step(const IterationWork& work) {
   // Whole floats; at least one, so that even a scaled-down gradient is a real collective.
   const std::uint64_t elems = std::max<std::uint64_t>(1, work.gradient_bytes / sizeof(float));
   const std::uint64_t bucket = std::max<std::uint64_t>(1, work.bucket_bytes / sizeof(float));
-  const std::uint64_t first =
-      std::max<std::uint64_t>(1, std::min(DDP_FIRST_BUCKET_BYTES, work.bucket_bytes) / sizeof(float));
+  // gradient_buckets caps the first bucket at the others' size.
+  const std::uint64_t first = DDP_FIRST_BUCKET_BYTES / sizeof(float);
   for (std::uint64_t e : gradient_buckets(elems, bucket, first))
     p.bucket_elems.push_back(static_cast<std::size_t>(e));
   const double total = work.mode == ComputeMode::KERNEL ? work.flops : work.compute_seconds;

@@ -165,4 +165,12 @@ std::vector<PolicyInfo> registered_policies() {
   return out;
 }
 
+bool runs_event_driven(const std::string& name) {
+  try {
+    return make_policy(name)->event_driven();
+  } catch (const std::exception&) {
+    return false;  // needs parameters to be made: nothing to say about it here
+  }
+}
+
 }  // namespace dlsched

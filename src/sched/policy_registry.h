@@ -85,6 +85,9 @@ using PolicySchemeFactory =
 void register_policy_scheme(const std::string& scheme, PolicySchemeFactory factory);
 /// All registered policies, sorted by name.
 std::vector<PolicyInfo> registered_policies();
+/// Can the registered policy `name`, made with its default parameters, decide in event-driven
+/// time (Policy::event_driven())? False also for one that cannot be made without parameters.
+bool runs_event_driven(const std::string& name);
 
 }  // namespace dlsched
 

@@ -19,8 +19,7 @@ Scheduler::Scheduler(const std::vector<JobSpec>& jobs, const ClusterSpec& cluste
       spanned_(jobs.size(), 0),
       gpu_owner_(cluster.num_gpus(), -1),
       free_per_node_(cluster.nodes().size()),
-      free_per_type_(cluster.gpu_types().size(), 0),
-      gpus_of_type_(cluster.gpu_types().size(), 0) {
+      free_per_type_(cluster.gpu_types().size(), 0) {
   DLSCHED_EXPECTS(config_.round_length >= 0, "round length must not be negative");
   DLSCHED_EXPECTS(!event_driven() || policy_.event_driven(),
                   fmt::format("policy {} cannot decide in event-driven time", policy_.name()));
@@ -29,7 +28,6 @@ Scheduler::Scheduler(const std::vector<JobSpec>& jobs, const ClusterSpec& cluste
   for (const Node& n : cluster.nodes()) {
     free_per_node_[n.index] = n.num_gpus;
     free_per_type_[n.gpu_type] += n.num_gpus;
-    gpus_of_type_[n.gpu_type] += n.num_gpus;
   }
 }
 
@@ -419,7 +417,7 @@ std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool
   std::vector<Grant> grants;
   std::vector<int> capacity = may_preempt ? std::vector<int>(cluster_.gpu_types().size()) : free_per_type_;
   if (may_preempt)
-    for (int t = 0; t < static_cast<int>(capacity.size()); ++t) capacity[t] = gpus_of_type_[t];
+    for (int t = 0; t < static_cast<int>(capacity.size()); ++t) capacity[t] = cluster_.num_gpus_of_type(t);
   if (seen_.size() < jobs_.size()) seen_.assign(jobs_.size(), 0);
   if (partnered_.size() < jobs_.size()) partnered_.assign(jobs_.size(), 0);
   ++pass_;

@@ -207,7 +207,6 @@ class Scheduler {
   std::vector<JobView> views_;  // reused buffer
   std::vector<int> free_per_node_;
   std::vector<int> free_per_type_;
-  std::vector<int> gpus_of_type_;  // the cluster's, counted once: every round needs them
   std::vector<double> isolated_;
   std::size_t waiting_ = 0;
   std::vector<long> seen_;  // pass number in which a job was last ranked

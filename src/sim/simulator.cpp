@@ -128,8 +128,8 @@ class Simulation {
         continue;
       }
       const double boundary = boundary_pending_ ? boundary_time_ : now;
-      if (tick) refuse_endless_idling(now, next_arrival < n);
       if (tick) {
+        refuse_endless_idling(now, next_arrival < n);
         if (boundary_pending_) renew_paused_leases(now);
         boundary_pending_ = false;
         sink_.round(RoundRecord{rounds_, boundary, sched_.busy_gpus(),

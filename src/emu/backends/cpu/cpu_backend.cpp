@@ -197,7 +197,7 @@ StepTiming CpuBackend::train_step(JobCommunicator& comm, const StepPlan& plan,
 double CpuBackend::allreduce_gradients(JobCommunicator& comm, std::size_t bytes,
                                        std::size_t bucket_bytes, float flag) {
   const double t0 = clock_.now();
-  auto& mpi = static_cast<MpiJobCommunicator&>(comm);
+  MPI_Comm mpi = static_cast<MpiJobCommunicator&>(comm).comm();
   const std::size_t elems = std::max<std::size_t>(1, bytes / sizeof(float));
   const std::size_t bucket = std::max<std::size_t>(1, bucket_bytes / sizeof(float));
   // Gradients stay zero so sums never overflow or turn denormal and slow the adds down.
@@ -206,8 +206,7 @@ double CpuBackend::allreduce_gradients(JobCommunicator& comm, std::size_t bytes,
   for (std::size_t off = 0; off < elems; off += bucket) {
     std::size_t count = std::min(bucket, elems - off);
     if (off + count == elems) ++count;  // the last bucket carries the stop flag
-    DLSCHED_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, gradients_.data() + off, static_cast<int>(count),
-                                    MPI_FLOAT, MPI_SUM, mpi.comm()));
+    allreduce_bucket(mpi, off, count, false);
   }
   const double sum = gradients_[elems];
   gradients_[elems] = 0.0f;

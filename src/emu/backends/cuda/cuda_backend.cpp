@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/step_model.h"
 #include "emu/backends/cuda/cuda_check.h"
 #include "emu/backends/cuda/cuda_device.h"
 #include "emu/backends/cuda/nccl_job_communicator.h"
@@ -168,6 +169,21 @@ void CudaBackend::reduce_bucket(NcclJobCommunicator& job, std::size_t offset, st
                                      cudaMemcpyHostToDevice, comm_stream_));
 }
 
+void CudaBackend::reduce_in_one_group(NcclJobCommunicator& job,
+                                      const std::vector<std::size_t>& buckets) {
+  // One NCCL group: one launch and one readiness check, not one per bucket.
+  DLSCHED_NCCL_CHECK(ncclGroupStart());
+  std::size_t offset = 0;
+  for (std::size_t k = 0; k < buckets.size(); ++k) {
+    const std::size_t count = buckets[k] + (k + 1 == buckets.size() ? 1 : 0);  // and the flag
+    DLSCHED_NCCL_CHECK(ncclAllReduce(gradients_ + offset, gradients_ + offset, count, ncclFloat,
+                                     ncclSum, job.nccl(), comm_stream_));
+    offset += buckets[k];
+  }
+  DLSCHED_NCCL_CHECK(ncclGroupEnd());
+  job.wait_ready("ncclGroupEnd");
+}
+
 double CudaBackend::allreduce_gradients(JobCommunicator& comm, std::size_t bytes,
                                         std::size_t bucket_bytes, float flag) {
   ensure_device();
@@ -177,20 +193,16 @@ double CudaBackend::allreduce_gradients(JobCommunicator& comm, std::size_t bytes
   ensure_gradients(elems + 1);
   put_flag(elems, flag);
   DLSCHED_CUDA_CHECK(cudaEventRecord(start_, comm_stream_));
-  // All buckets in one NCCL group: one launch and one readiness check, not one per bucket.
-  if (job.uses_nccl()) DLSCHED_NCCL_CHECK(ncclGroupStart());
-  for (std::size_t off = 0; off < elems; off += bucket) {
-    std::size_t count = std::min(bucket, elems - off);
-    if (off + count == elems) ++count;  // the last bucket carries the stop flag
-    if (job.uses_nccl())
-      DLSCHED_NCCL_CHECK(ncclAllReduce(gradients_ + off, gradients_ + off, count, ncclFloat,
-                                       ncclSum, job.nccl(), comm_stream_));
-    else
-      reduce_bucket(job, off, count);
-  }
+  std::vector<std::size_t> buckets;
+  for (std::uint64_t b : gradient_buckets(elems, bucket, bucket)) buckets.push_back(b);
   if (job.uses_nccl()) {
-    DLSCHED_NCCL_CHECK(ncclGroupEnd());
-    job.wait_ready("ncclGroupEnd");
+    reduce_in_one_group(job, buckets);
+  } else {
+    std::size_t offset = 0;
+    for (std::size_t k = 0; k < buckets.size(); ++k) {
+      reduce_bucket(job, offset, buckets[k] + (k + 1 == buckets.size() ? 1 : 0));
+      offset += buckets[k];
+    }
   }
   DLSCHED_CUDA_CHECK(cudaEventRecord(stop_, comm_stream_));
   const float sum = take_flag(job, elems);
@@ -272,14 +284,7 @@ StepTiming CudaBackend::train_step(JobCommunicator& comm, const StepPlan& plan,
     // inside it would be enqueued before its launch.
     DLSCHED_CUDA_CHECK(cudaStreamWaitEvent(comm_stream_, compute_end_, 0));
     DLSCHED_CUDA_CHECK(cudaEventRecord(bucket_begin_[0], comm_stream_));
-    DLSCHED_NCCL_CHECK(ncclGroupStart());
-    for (std::size_t k = 0; k < buckets; ++k) {
-      const std::size_t count = plan.bucket_elems[k] + (k == last ? 1 : 0);
-      DLSCHED_NCCL_CHECK(ncclAllReduce(gradients_ + offsets[k], gradients_ + offsets[k], count,
-                                       ncclFloat, ncclSum, job.nccl(), comm_stream_));
-    }
-    DLSCHED_NCCL_CHECK(ncclGroupEnd());
-    job.wait_ready("ncclGroupEnd");
+    reduce_in_one_group(job, plan.bucket_elems);
     DLSCHED_CUDA_CHECK(cudaEventRecord(bucket_end_[last], comm_stream_));
   } else {
     for (std::size_t k = plan.overlap ? last : 0; k < buckets; ++k)

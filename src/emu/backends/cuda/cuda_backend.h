@@ -66,6 +66,10 @@ class CudaBackend : public Backend {
   /// Sums `count` floats of the gradients from `offset` over the job: an ncclAllReduce on
   /// the communication stream, or (members sharing a GPU) a host round trip over MPI.
   void reduce_bucket(NcclJobCommunicator& job, std::size_t offset, std::size_t count);
+  /// Sums every bucket (floats per bucket, from the start of the gradients; the last one and
+  /// the flag after it) over the job's NCCL communicator as one group, on the communication
+  /// stream.
+  void reduce_in_one_group(NcclJobCommunicator& job, const std::vector<std::size_t>& buckets);
   /// Copies `flag` into the flag slot (after `elems` gradients), on the communication stream.
   void put_flag(std::size_t elems, float flag);
   /// Copies the summed flag back and zeroes the slot for the next step; waits for the
