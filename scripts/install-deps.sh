@@ -8,7 +8,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config
   # libraries
   libhdf5-dev hdf5-tools libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev
-  libssl-dev libopenblas-dev libgtest-dev libglpk-dev libnlopt-dev libqhull-dev pybind11-dev python3-dev
+  nettle-dev libopenblas-dev libgtest-dev libglpk-dev libnlopt-dev libqhull-dev pybind11-dev python3-dev
   # fuzz and sanitizer stages (scripts/fuzz.sh, scripts/sanitize.sh): clang, and the
   # libFuzzer, ASan and UBSan runtimes it links (libclang_rt.fuzzer, .asan, .ubsan)
   clang libclang-rt-14-dev

@@ -99,6 +99,15 @@ TEST(TraceReaders, TiresiasSample) {
   EXPECT_EQ(last.duration, 122);
 }
 
+TEST(TraceReaders, DigestIsTheSha256OfTheFileBytes) {
+  // Expected value from coreutils' sha256sum of the same bytes.
+  const std::string path = write_scratch_file(
+      "digest.csv",
+      "job_id,num_gpu,submit_time,iterations,model_name,duration,interval\n0,1,0,10,vgg19,10,1\n");
+  EXPECT_EQ(read_trace(path).sha256,
+            "36a4a93c015d4341a640681e0c6ad37a61e4e185bc67f537a530b683a3a1610b");
+}
+
 TEST(TraceReaders, GavelSmallSample) {
   const Trace trace = read_trace(trace_path("gavel-small_test.trace"));
   EXPECT_EQ(trace.format, "gavel");
