@@ -18,7 +18,8 @@
 /// 3: PolicyInput gained resolve_interval, seed, decides_only_at_rounds and mechanism.
 /// 4: Policy gained event_driven() and next_decision_time() (--round-length 0) and
 ///    sees_running_jobs_between_rounds().
-#define DLSCHED_POLICY_API_VERSION 4
+/// 5: Policy gained grants_everyone() (event-driven decision points where everything fits).
+#define DLSCHED_POLICY_API_VERSION 5
 
 /// Defines the entry points of a plugin with one policy. The loader checks the version first
 /// and only then calls the registration function, so nothing of a mismatched plugin runs.

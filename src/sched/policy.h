@@ -150,6 +150,19 @@ class Policy {
   /// answer could change although no job arrived or finished (a running job crossing a queue
   /// threshold, a waiting one due for promotion). Infinity: only arrivals and completions.
   virtual double next_decision_time() const { return std::numeric_limits<double>::infinity(); }
+  /// Event-driven time, a shortcut for the commonest decision point of a cluster with room: the
+  /// only waiting jobs arrived since the last call, and every active job fits in the cluster at
+  /// once (one GPU type, busy GPUs plus the newcomers' requests at most its size). The core asks
+  /// this before schedule(), with the same input. Return true only where schedule(in) would
+  /// rank every active job with the GPUs it holds or requests, in plain requests (any type, no
+  /// packing or consolidation), so that running jobs keep theirs and every newcomer starts,
+  /// and after updating the policy's memory exactly as schedule(in)
+  /// would have; the core then starts the newcomers without calling schedule(). Return false,
+  /// changing nothing, to be asked schedule(in) as usual. The default: always false.
+  virtual bool grants_everyone(const PolicyInput& in) {
+    (void)in;
+    return false;
+  }
 
   /// What the policy remembers between schedule() calls, for a checkpoint of the run
   /// (sched/policy_state.h writes it). A policy that derives every answer from its input, or

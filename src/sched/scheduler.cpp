@@ -52,23 +52,6 @@ double Scheduler::next_round_after(double t) const {
   return k * config_.round_length;
 }
 
-double Scheduler::iterations_done(JobId job, double t) const {
-  const JobState& s = states_[job];
-  if (s.status == JobState::Status::DONE) return jobs_[job].iterations;
-  if (s.status != JobState::Status::RUNNING) return s.progress_iterations;
-  const double from = std::max(s.progress_time, s.resume_at);
-  const double done = s.progress_iterations + s.progress_rate * std::max(0.0, t - from);
-  return std::min(done, jobs_[job].iterations);
-}
-
-double Scheduler::attained_gpu_seconds(JobId job, double t) const {
-  const JobState& s = states_[job];
-  double a = s.attained_gpu_seconds_closed;
-  if (s.status == JobState::Status::RUNNING)
-    a += (s.packed_with >= 0 ? 0.5 : 1.0) * static_cast<double>(s.gpus.size()) * (t - s.share_since);
-  return a;
-}
-
 void Scheduler::observe(const Event& e) {
   JobState* s = e.kind == Event::Kind::ROUND_TICK ? nullptr : &states_.at(e.job);
   switch (e.kind) {
@@ -78,6 +61,7 @@ void Scheduler::observe(const Event& e) {
       s->status = JobState::Status::WAITING;
       s->queued_since = e.time;
       active_.push_back(e.job);
+      arrived_.push_back(e.job);
       ++waiting_;
       changed_ = true;
       break;
@@ -256,6 +240,7 @@ void Scheduler::start(double now, JobId job, std::vector<GpuId> gpus, std::vecto
   s.suspended = false;
   s.suspended_on.clear();
   s.resume_at = now + delay;
+  latest_resume_ = std::max(latest_resume_, s.resume_at);
   s.progress_time = now;
   s.progress_rate = modelled_rate(job);
   if (partner >= 0) rerate(now, static_cast<JobId>(partner));
@@ -276,10 +261,9 @@ std::vector<GpuId> Scheduler::place_on_nodes(int type, const std::vector<int>& n
   return gpus;
 }
 
-JobView Scheduler::view(JobId job, double now) const {
+void Scheduler::fill_view(JobView& v, JobId job, double now) const {
   const JobState& s = states_[job];
   const JobSpec& spec = jobs_[job];
-  JobView v;
   v.id = job;
   v.spec = &spec;
   v.submit_time = spec.submit_time;
@@ -301,11 +285,9 @@ JobView Scheduler::view(JobId job, double now) const {
   v.queued_since = s.queued_since;
   v.rounds_scheduled = s.rounds_scheduled;
   v.packed_with = s.packed_with;
-  if (v.running) {
-    v.rate = s.progress_rate;
-    v.nodes = spanned_[job];
-  }
-  return v;
+  v.rate = v.running ? s.progress_rate : 0.0;
+  v.nodes = v.running ? spanned_[job] : 0;
+  v.adaptive = nullptr;
 }
 
 std::vector<Decision> Scheduler::with_rate_changes(std::vector<Decision> decisions) {
@@ -326,23 +308,29 @@ std::vector<Decision> Scheduler::decide(double now) {
   changed_ = false;
   const bool round = round_pending_;
   round_pending_ = false;
+  const std::size_t arrived = arrived_.size();
+  arrived_.clear();
   std::erase_if(active_, [&](JobId j) { return states_[j].status == JobState::Status::DONE; });
   // Between rounds only free GPUs can be filled: nothing to do without both, or at all where
   // the mechanism leaves freed GPUs idle until the round ends.
   if (!round && (!config_.refill_between_rounds || waiting_ == 0 ||
                  busy_gpus_ == cluster_.num_gpus()))
     return with_rate_changes({});
-  views_.clear();
-  views_.reserve(active_.size());
   // Between rounds running jobs keep their GPUs whatever is asked; a policy that ranks the
   // waiting jobs on their own need not be shown them.
   const bool waiting_only = !round && !policy_.sees_running_jobs_between_rounds();
+  // Views are overwritten in place, every field: the buffer only grows, and a view is three
+  // cache lines that need not be zeroed first.
+  if (views_.size() < active_.size()) views_.resize(active_.size());
+  std::size_t shown = 0;
   for (JobId j : active_)
-    if (!waiting_only || states_[j].status == JobState::Status::WAITING) views_.push_back(view(j, now));
+    if (!waiting_only || states_[j].status == JobState::Status::WAITING)
+      fill_view(views_[shown++], j, now);
+  const std::span<const JobView> views(views_.data(), shown);
   PolicyInput in;
   in.now = now;
   in.round_boundary = round;
-  in.jobs = views_;
+  in.jobs = views;
   in.cluster = &cluster_;
   in.throughput = &throughput_;
   in.round_length = config_.round_length;
@@ -353,12 +341,33 @@ std::vector<Decision> Scheduler::decide(double now) {
   in.arrivals_pending = finished_ + active_.size() < jobs_.size();
   in.mechanism = config_.mechanism;
   ++decide_calls_;
-  const PolicyOutput out = policy_.schedule(in);
-  std::vector<Decision> decisions = apply(now, out, round && policy_.preemptive());
+  std::vector<Decision> decisions;
+  if (round && event_driven() && everyone_fits(arrived) && policy_.grants_everyone(in)) {
+    // Running jobs keep their GPUs and the newcomers start: what apply() does between rounds.
+    PolicyOutput start_waiting;
+    for (const JobView& v : views)
+      if (!v.running) start_waiting.ranked.push_back(Request{v.id, v.requested_gpus});
+    decisions = apply(now, start_waiting, false);
+  } else {
+    decisions = apply(now, policy_.schedule(in), round && policy_.preemptive());
+  }
   if (round)
     for (JobId j : active_)
       if (states_[j].status == JobState::Status::RUNNING) ++states_[j].rounds_scheduled;
   return with_rate_changes(std::move(decisions));
+}
+
+bool Scheduler::everyone_fits(std::size_t arrived) const {
+  if (!policy_.preemptive() || waiting_ != arrived || cluster_.gpu_types().size() != 1)
+    return false;
+  // The waiting jobs are the last `arrived` of the active ones (active_ is in arrival order).
+  int demand = busy_gpus_;
+  for (std::size_t k = active_.size() - arrived; k < active_.size(); ++k) {
+    const JobState& s = states_[active_[k]];
+    if (s.status != JobState::Status::WAITING) return false;
+    demand += jobs_[active_[k]].num_gpus;
+  }
+  return demand <= cluster_.num_gpus();
 }
 
 int Scheduler::choose_type(const Request& r, const std::vector<int>& capacity) const {
@@ -421,9 +430,10 @@ std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool
   if (seen_.size() < jobs_.size()) seen_.assign(jobs_.size(), 0);
   if (partnered_.size() < jobs_.size()) partnered_.assign(jobs_.size(), 0);
   ++pass_;
-  if (may_preempt) {
-    // A job still restoring from its checkpoint keeps its GPUs: stopping it would throw the
-    // restore away, and with rounds shorter than restores nothing would ever progress.
+  // A job still restoring from its checkpoint keeps its GPUs: stopping it would throw the
+  // restore away, and with rounds shorter than restores nothing would ever progress. None is
+  // when every restore ended before now, and the pass over the active jobs is skipped.
+  if (may_preempt && latest_resume_ >= now) {
     for (JobId j : active_) {
       const JobState& s = states_[j];
       if (s.status != JobState::Status::RUNNING || s.resume_at < now) continue;
@@ -461,7 +471,10 @@ std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool
       grants.push_back(Grant{r.job, r.gpus, type, r.pack_with});
       continue;
     }
-    const int type = choose_type(r, capacity);
+    // Most requests are of running jobs asking for what they hold: they stay on their type.
+    const int type = r.gpu_type == ANY_GPU_TYPE && s.gpu_type >= 0 && capacity[s.gpu_type] >= r.gpus
+                         ? s.gpu_type
+                         : choose_type(r, capacity);
     if (type < 0) {
       if (!out.backfill) break;
       continue;
@@ -475,24 +488,30 @@ std::vector<Decision> Scheduler::apply(double now, const PolicyOutput& out, bool
     // keep_ is all zero between calls: a round costs its grants, not the trace's length.
     std::vector<char>& keep = keep_;
     if (keep.size() < jobs_.size()) keep.assign(jobs_.size(), 0);
+    bool packs = false, consolidates = false;  // the passes below only matter then
     for (const Grant& g : grants) {
       const JobState& s = states_[g.job];
       if (g.host < 0 && s.status == JobState::Status::RUNNING && s.gpu_type == g.type &&
           static_cast<int>(s.gpus.size()) == g.gpus)
         keep[g.job] = 1 + g.pinned;
+      packs = packs || g.host >= 0 || s.packed_with >= 0;
+      consolidates = consolidates || g.consolidate;
     }
-    // A packed pair granted both alone: the GPUs stay with their owner and the other moves,
-    // unless it is restoring.
-    for (const Grant& g : grants) {
-      const long p = states_[g.job].packed_with;
-      if (g.host >= 0 || !keep[g.job] || p < 0 || !keep[p] || keep[g.job] == 2) continue;
-      if (gpu_owner_[states_[g.job].gpus.front()] != static_cast<long>(g.job)) keep[g.job] = 0;
+    if (packs) {
+      // A packed pair granted both alone: the GPUs stay with their owner and the other moves,
+      // unless it is restoring.
+      for (const Grant& g : grants) {
+        const long p = states_[g.job].packed_with;
+        if (g.host >= 0 || !keep[g.job] || p < 0 || !keep[p] || keep[g.job] == 2) continue;
+        if (gpu_owner_[states_[g.job].gpus.front()] != static_cast<long>(g.job)) keep[g.job] = 0;
+      }
+      // A packed job stays when it is asked to stay packed with the same partner, kept alone.
+      for (const Grant& g : grants)
+        if (g.host >= 0 && states_[g.job].packed_with == g.host && keep[g.host]) keep[g.job] = 1;
     }
-    // A packed job stays when it is asked to stay packed with the same partner, kept alone.
-    for (const Grant& g : grants)
-      if (g.host >= 0 && states_[g.job].packed_with == g.host && keep[g.host]) keep[g.job] = 1;
-    for (const Grant& g : grants)
-      if (g.consolidate && keep[g.job] == 1) to_consolidate.push_back(g.job);
+    if (consolidates)
+      for (const Grant& g : grants)
+        if (g.consolidate && keep[g.job] == 1) to_consolidate.push_back(g.job);
     for (JobId j : active_)
       if (states_[j].status == JobState::Status::RUNNING && !keep[j]) stop(now, j, decisions);
     std::erase_if(grants, [&](const Grant& g) {

@@ -1,7 +1,9 @@
 // The scheduler core: events in, decisions out. No clock, no I/O, no MPI.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -186,8 +188,13 @@ class Scheduler {
   /// GPUs on exactly the nodes (with multiplicity) a suspended job left, if free.
   std::vector<GpuId> place_on_nodes(int type, const std::vector<int>& nodes) const;
   int choose_type(const Request& r, const std::vector<int>& capacity) const;
+  /// Event-driven time: are the only waiting jobs the `arrived` newest, and does every active
+  /// job fit in the cluster at once (one GPU type)? Then a policy may answer with
+  /// grants_everyone() instead of a ranking.
+  bool everyone_fits(std::size_t arrived) const;
   std::vector<GpuId> place(int type, int count) const;
-  JobView view(JobId job, double now) const;
+  /// Sets every field of `v` to what the policy may know of `job` at `now`.
+  void fill_view(JobView& v, JobId job, double now) const;
 
   const std::vector<JobSpec>& jobs_;
   const ClusterSpec& cluster_;
@@ -197,6 +204,7 @@ class Scheduler {
   std::vector<JobState> states_;
   std::vector<int> spanned_;  // nodes a running job's GPUs span, counted when it starts
   std::vector<JobId> active_;  // arrived, not done, in arrival order
+  std::vector<JobId> arrived_;  // arrived since the last decide()
   std::vector<long> gpu_owner_;
   std::size_t running_count_ = 0;
   int busy_gpus_ = 0;
@@ -204,7 +212,7 @@ class Scheduler {
   bool round_pending_ = false;
   bool changed_ = true;  // something happened since the last decide
   long decide_calls_ = 0;
-  std::vector<JobView> views_;  // reused buffer
+  std::vector<JobView> views_;  // reused buffer: decide() fills its first entries
   std::vector<int> free_per_node_;
   std::vector<int> free_per_type_;
   std::vector<double> isolated_;
@@ -214,6 +222,26 @@ class Scheduler {
   std::vector<JobId> rerated_;  // running jobs whose rate changed since the last decide
   std::vector<long> partnered_;  // pass number in which a job got a packing partner
   std::vector<char> keep_;       // apply(): 1 keeps its GPUs, 2 also restoring; zero between calls
+  /// The latest resume_at of any start: no job restores at a time after it.
+  double latest_resume_ = -std::numeric_limits<double>::infinity();
 };
+
+// Inline: every decision reads them for every active job (Scheduler::fill_view).
+inline double Scheduler::iterations_done(JobId job, double t) const {
+  const JobState& s = states_[job];
+  if (s.status == JobState::Status::DONE) return jobs_[job].iterations;
+  if (s.status != JobState::Status::RUNNING) return s.progress_iterations;
+  const double from = std::max(s.progress_time, s.resume_at);
+  const double done = s.progress_iterations + s.progress_rate * std::max(0.0, t - from);
+  return std::min(done, jobs_[job].iterations);
+}
+
+inline double Scheduler::attained_gpu_seconds(JobId job, double t) const {
+  const JobState& s = states_[job];
+  double a = s.attained_gpu_seconds_closed;
+  if (s.status == JobState::Status::RUNNING)
+    a += (s.packed_with >= 0 ? 0.5 : 1.0) * static_cast<double>(s.gpus.size()) * (t - s.share_since);
+  return a;
+}
 
 }  // namespace dlsched

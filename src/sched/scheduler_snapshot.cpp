@@ -1,5 +1,7 @@
 // Checkpoint and resume of the scheduler core: snapshot(), restore() and requeue_all().
+#include <algorithm>
 #include <fmt/format.h>
+#include <limits>
 
 #include "core/error.h"
 #include "sched/scheduler.h"
@@ -72,8 +74,12 @@ void Scheduler::restore(const SchedulerSnapshot& s) {
       throw Error(fmt::format("checkpoint: active job {} has not arrived", j));
   policy_.restore_state(s.policy_state);
   states_ = s.jobs;
-  for (JobId j = 0; j < states_.size(); ++j)
+  latest_resume_ = -std::numeric_limits<double>::infinity();
+  for (JobId j = 0; j < states_.size(); ++j) {
     spanned_[j] = states_[j].gpus.empty() ? 0 : cluster_.nodes_spanned(states_[j].gpus);
+    if (states_[j].status == JobState::Status::RUNNING)
+      latest_resume_ = std::max(latest_resume_, states_[j].resume_at);
+  }
   active_ = s.active;
   gpu_owner_ = std::move(owner);
   free_per_node_ = std::move(free_node);

@@ -27,7 +27,7 @@
 //
 // Under --mechanism tiresias (rounds of a second, no preemption cost) both policies decide
 // only at the simulator's events and keep their last decision in between: arrivals,
-// completions, and the queue jumps it schedules for running jobs (see remember()). A job
+// completions, and the queue jumps it schedules for running jobs (see next_jump()). A job
 // moves down at most one queue per event, as there, and tiresias-gittins ranks by the
 // simulator's own index table.
 //
@@ -44,6 +44,7 @@
 //   samples that finish within the quantum rather than S - a (gittins_index.h).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <limits>
@@ -118,22 +119,7 @@ class TiresiasPolicy : public Policy {
     if (gittins_ && !index_)
       index_.emplace(prior_, delta_, at_events ? GittinsIndex::Form::SIMULATOR : GittinsIndex::Form::PAPER);
 
-    ++calls_;
-    for (std::size_t i = 0; i < in.jobs.size(); ++i) {
-      const JobView& j = in.jobs[i];
-      if (j.id >= jobs_.size()) jobs_.resize(j.id + 1);
-      Track& t = jobs_[j.id];
-      t.call = calls_;
-      t.pos = i;
-      if (!t.seen) {
-        t.seen = true;
-        to_back(j.id);  // joins the end of the top queue
-      }
-      const int was = t.queue;
-      update_queue(in.now, j, t, at_events ? 1 : static_cast<int>(limits_.size()),
-                   event_time && !at_events);
-      if (t.queue != was) to_back(j.id);  // joins the end of its new queue
-    }
+    update_records(in, at_events, event_time && !at_events);
 
     keys_.clear();
     if (gittins_) {
@@ -163,9 +149,40 @@ class TiresiasPolicy : public Policy {
     PolicyOutput out;
     out.ranked.reserve(keys_.size());
     for (const Key& k : keys_) out.ranked.push_back(Request{in.jobs[k.pos].id, in.jobs[k.pos].requested_gpus});
-    pending_to_back(in);
-    if (at_events || event_time) remember(in, out, at_events);
+    const bool remembers = at_events || event_time;
+    pending_to_back(in, remembers, at_events);
+    if (remembers && in.round_length > 0) {
+      // In event-driven time every call is an event: the last decision is never reused.
+      last_ = out;
+      last_ids_.clear();
+      for (const JobView& j : in.jobs) last_ids_.push_back(j.id);
+    }
     return out;
+  }
+
+  /// tiresias-las in event-driven time, where every active job fits at once: whatever the
+  /// order of its queues, its walk would rank them all with their requests and every one would
+  /// run. Only what schedule() changes in the policy's memory is done here, in the same order:
+  /// newcomers join the top queue's back, jobs reaching a limit move down to the back of the
+  /// next queue, every record is updated and the next jump is found.
+  bool grants_everyone(const PolicyInput& in) override {
+    if (gittins_ || in.round_length != 0) return false;
+    const bool at_events = in.mechanism == "tiresias";
+    int demand = 0;
+    for (const JobView& j : in.jobs) {
+      demand += j.requested_gpus;
+      const bool seen = j.id < jobs_.size() && jobs_[j.id].seen;
+      // Only newcomers may wait, and running jobs must hold what they ask for.
+      if (seen != j.running || (j.running && j.current_gpus != j.requested_gpus)) return false;
+    }
+    if (demand > in.cluster->num_gpus()) return false;
+    update_records(in, at_events, !at_events);
+    next_event_ = std::numeric_limits<double>::infinity();
+    for (const JobView& j : in.jobs) {
+      const double at = next_jump(in.now, j, jobs_[j.id], true, at_events);
+      if (at > in.now) next_event_ = std::min(next_event_, at);
+    }
+    return true;
   }
 
   /// Each job's queue, the bases its queue service counts from and its place in the queue;
@@ -241,6 +258,27 @@ class TiresiasPolicy : public Policy {
     std::size_t pos;
   };
 
+  /// A new call's first pass over the jobs, in input order: newcomers join the top queue's
+  /// back, and each job's record is brought to now (update_queue()), a job that changes queue
+  /// joining its new queue's back.
+  void update_records(const PolicyInput& in, bool at_events, bool exact_crossings) {
+    ++calls_;
+    for (std::size_t i = 0; i < in.jobs.size(); ++i) {
+      const JobView& j = in.jobs[i];
+      if (j.id >= jobs_.size()) jobs_.resize(j.id + 1);
+      Track& t = jobs_[j.id];
+      t.call = calls_;
+      t.pos = i;
+      if (!t.seen) {
+        t.seen = true;
+        to_back(j.id);
+      }
+      const int was = t.queue;
+      update_queue(in.now, j, t, at_events ? 1 : static_cast<int>(limits_.size()), exact_crossings);
+      if (t.queue != was) to_back(j.id);
+    }
+  }
+
   /// Moves a job to the back of its queue: a new place (seq) after every job there.
   void to_back(JobId id) {
     Track& t = jobs_[id];
@@ -253,7 +291,7 @@ class TiresiasPolicy : public Policy {
   /// queue and ran add up to starve_factor x the time it has run since (run_sim.py,
   /// dlas_sim_jobs: last_pending_time against executed_time). A job's state changes only when
   /// the policy is called, so it waited the whole time since the last update if it waits now.
-  /// `exact_crossings`: called at the instant remember() computed for a crossing, where the
+  /// `exact_crossings`: called at the instant next_jump() computed for a crossing, where the
   /// service may fall short of the limit in its last bits.
   void update_queue(double now, const JobView& j, Track& t, int steps, bool exact_crossings) const {
     const double ran = j.attained_seconds - t.run_base;
@@ -277,20 +315,24 @@ class TiresiasPolicy : public Policy {
   /// After a pass, the jobs of each queue that will wait go to its back in their order, so
   /// that running jobs stay ahead of waiting ones (Tiresias' simulator, run_sim.py). Counted
   /// as the core serves the ranking: by free GPUs, with running jobs kept between rounds.
-  /// Marks in runs_ (by position in keys_) the jobs that will run.
-  void pending_to_back(const PolicyInput& in) {
+  /// `next_event`: also finds when the next queue jump or promotion is due (next_jump()), in
+  /// the same walk.
+  void pending_to_back(const PolicyInput& in, bool next_event, bool reference_jumps) {
     int free = in.cluster->num_gpus();
     if (!in.round_boundary)
       for (const JobView& j : in.jobs)
         if (j.running) free -= j.current_gpus;
-    runs_.assign(keys_.size(), false);
-    for (std::size_t k = 0; k < keys_.size(); ++k) {
-      const JobView& j = in.jobs[keys_[k].pos];
+    if (next_event) next_event_ = std::numeric_limits<double>::infinity();
+    for (const Key& k : keys_) {
+      const JobView& j = in.jobs[k.pos];
       const bool runs = !in.round_boundary ? j.running || j.requested_gpus <= free
                                            : j.requested_gpus <= free;
       if (runs && (in.round_boundary || !j.running)) free -= j.requested_gpus;
       if (!runs) to_back(j.id);
-      runs_[k] = runs;
+      if (next_event) {
+        const double at = next_jump(in.now, j, jobs_[j.id], runs, reference_jumps);
+        if (at > in.now) next_event_ = std::min(next_event_, at);
+      }
     }
   }
 
@@ -303,39 +345,28 @@ class TiresiasPolicy : public Policy {
     return false;
   }
 
-  /// Keeps the decision and schedules the next queue jump. As Tiresias' simulator does
-  /// (run_sim.py, dlas_sim_jobs; `reference_jumps`): for a running job below the last queue,
-  /// its queue limit minus the seconds it ran, divided by its GPUs and rounded down, from now.
-  /// That mixes GPU-seconds with seconds: a multi-GPU job's jump comes after its service has
-  /// crossed the limit (and one that falls short just schedules another), so demotions come
-  /// late; events between them (arrivals, completions) demote it as soon as its service has
-  /// crossed. Otherwise at the instant its GPU-seconds reach the limit. For a waiting job that
-  /// may be promoted, when its waits will add up to starve_factor x its run (in whole seconds
-  /// for the simulator, whose clock has no others).
-  void remember(const PolicyInput& in, const PolicyOutput& out, bool reference_jumps) {
-    // In event-driven time every call is an event: the last decision is never reused.
-    if (in.round_length > 0) {
-      last_ = out;
-      last_ids_.clear();
-      for (const JobView& j : in.jobs) last_ids_.push_back(j.id);
+  /// When a job's queue may next change with no arrival or completion in between. As Tiresias'
+  /// simulator does (run_sim.py, dlas_sim_jobs; `reference_jumps`): for a running job below the
+  /// last queue, its queue limit minus the seconds it ran, divided by its GPUs and rounded down,
+  /// from now. That mixes GPU-seconds with seconds: a multi-GPU job's jump comes after its
+  /// service has crossed the limit (and one that falls short just schedules another), so
+  /// demotions come late; events between them (arrivals, completions) demote it as soon as its
+  /// service has crossed. Otherwise at the instant its GPU-seconds reach the limit. For a
+  /// waiting job that may be promoted, when its waits will add up to starve_factor x its run
+  /// (in whole seconds for the simulator, whose clock has no others). Infinity: never.
+  double next_jump(double now, const JobView& j, const Track& t, bool runs,
+                   bool reference_jumps) const {
+    const double ran = j.attained_seconds - t.run_base;
+    if (runs && t.queue < static_cast<int>(limits_.size())) {
+      const double service = j.attained_gpu_seconds - t.service_base;
+      return reference_jumps ? now + std::floor((limits_[t.queue] - ran) / j.requested_gpus)
+                             : now + (limits_[t.queue] - service) / j.requested_gpus;
     }
-    next_event_ = std::numeric_limits<double>::infinity();
-    const int last = static_cast<int>(limits_.size());
-    for (std::size_t k = 0; k < keys_.size(); ++k) {
-      const JobView& j = in.jobs[keys_[k].pos];
-      const Track& t = jobs_[j.id];
-      const double ran = j.attained_seconds - t.run_base;
-      double at = std::numeric_limits<double>::infinity();
-      if (runs_[k] && t.queue < last) {
-        const double service = j.attained_gpu_seconds - t.service_base;
-        at = reference_jumps ? in.now + std::floor((limits_[t.queue] - ran) / j.requested_gpus)
-                             : in.now + (limits_[t.queue] - service) / j.requested_gpus;
-      } else if (!runs_[k] && t.queue > 0 && starve_factor_ > 0 && ran > 0) {
-        const double wait = starve_factor_ * ran - t.waited;
-        at = in.now + (reference_jumps ? std::ceil(wait) : wait);
-      }
-      if (at > in.now) next_event_ = std::min(next_event_, at);
+    if (!runs && t.queue > 0 && starve_factor_ > 0 && ran > 0) {
+      const double wait = starve_factor_ * ran - t.waited;
+      return now + (reference_jumps ? std::ceil(wait) : wait);
     }
+    return std::numeric_limits<double>::infinity();
   }
 
   bool gittins_;
@@ -349,7 +380,6 @@ class TiresiasPolicy : public Policy {
   std::vector<Key> keys_;       // reused buffer
   QueueOrder order_;            // each queue's jobs in seq order (tiresias-las ranks by it)
   std::uint64_t calls_ = 0;
-  std::vector<bool> runs_;      // by position in keys_: runs after this pass
   // --mechanism tiresias: the last decision, the jobs it was made for, the next queue jump.
   PolicyOutput last_;
   std::vector<JobId> last_ids_;
