@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "run/adaptive_fleet.h"
 
@@ -22,7 +24,8 @@ RunSummary simulate_adaptive(const Experiment& ex, Policy& policy, RecordSink& s
                                    fleet.size() - fleet.finished(), fleet.size(), now));
     for (JobId j = 0; j < fleet.size(); ++j) fleet.job(j).step(now, interval);
     now += interval;
-    for (JobRecord& r : fleet.take_finished(sink, rounds)) {
+    // A job that finished did so in the last round decided.
+    for (JobRecord& r : fleet.take_finished(sink, std::max(rounds - 1, 0L))) {
       sink.job(r);
       records.push_back(std::move(r));
     }
