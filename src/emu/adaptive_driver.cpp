@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "core/error.h"
 #include "emu/adaptive_gpus.h"
@@ -95,6 +96,7 @@ class AdaptiveDriver {
       if (fleet_.all_finished() && leases_.empty()) break;
       if (!busy) clock_.sleep_until(std::min(now + channel_.poll_seconds(), next_tick_));
     }
+    close_round();
     sink_.round_done();
     for (int r = 1; r <= workers_; ++r) channel_.send(r, ShutdownMsg{});
     channel_.flush();
@@ -120,6 +122,7 @@ class AdaptiveDriver {
   }
 
   void tick(double now) {
+    const double boundary = next_tick_;
     const std::optional<RoundRecord> round = fleet_.decide(policy_, now, rounds_, sink_);
     const double interval = ex_.scheduler.round_length;
     while (next_tick_ <= now) next_tick_ += interval;
@@ -139,9 +142,19 @@ class AdaptiveDriver {
     }
     for (JobId j = 0; j < fleet_.size(); ++j)
       if (!fleet_.job(j).finished() && !gpus_.of(j).empty()) issue_lease(now, j);
-    sink_.round(*round);
-    sink_.round_done();
+    close_round();
+    open_ = *round;
+    open_->time = boundary;
     ++rounds_;
+    sink_.round_done();  // the decision's /adaptive and /allocations rows reach the file now
+  }
+
+  /// Writes the last round's row: its leases have all started (or ended).
+  void close_round() {
+    if (!open_) return;
+    sink_.round(*open_);
+    sink_.round_done();
+    open_.reset();
   }
 
   void issue_lease(double now, JobId job) {
@@ -179,7 +192,13 @@ class AdaptiveDriver {
     const Message m = decode_from_worker(raw);
     if (const auto* f = std::get_if<FailureMsg>(&m))
       throw Error(fmt::format("worker rank {} failed: {}", raw.source, f->what));
-    if (std::holds_alternative<StartedMsg>(m)) return;
+    if (const auto* started = std::get_if<StartedMsg>(&m)) {
+      // The round's control overhead: until the last of its leases has every member ready.
+      const auto it = leases_.find(started->lease);
+      if (open_ && it != leases_.end() && it->second.round == open_->round)
+        open_->control_overhead = std::max(open_->control_overhead, clock_.now() - open_->time);
+      return;
+    }
     if (const auto* r = std::get_if<ReportMsg>(&m)) {
       on_report(raw.source, *r);
       return;
@@ -252,6 +271,7 @@ class AdaptiveDriver {
   std::map<std::uint64_t, AdaptiveLease> leases_;
   std::vector<JobRecord> records_;
   std::unique_ptr<std::ofstream> lease_log_;
+  std::optional<RoundRecord> open_;  // the last round, written once its leases have started
   std::uint32_t most_held_ = 0;
   std::uint64_t last_lease_ = 0;
   std::int64_t rounds_ = 0;
