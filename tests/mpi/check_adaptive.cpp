@@ -1,5 +1,5 @@
 // Checks an emulation of adaptive jobs (--mechanism pollux) against the leases rank 0 sent:
-//   emu_check_adaptive EMU.h5 LEASES.log [--grow-shrink JOB_ID]
+//   emu_check_adaptive EMU.h5 LEASES.log [--grow-shrink JOB_ID] [--compare SIM.h5]
 // LEASES.log is what rank 0 wrote with DLSCHED_EMU_LEASE_LOG: one line per lease sent to a
 // job's workers, "lease job round time gpu,gpu,... batch atomic accum budget".
 //  - every job finished with exactly its progress: its /jobs row, the sum of its /progress rows
@@ -8,7 +8,10 @@
 //    nodes, the same batch size, atomic batch and accumulation steps; and on the GPUs that
 //    /allocations gave it; its /progress row counts one report per member;
 //  - every /adaptive row with GPUs led to a lease in its round;
-//  - --grow-shrink: the job's GPU count rose and fell at least once each while it ran.
+//  - --grow-shrink: the job's GPU count rose and fell at least once each while it ran;
+//  - --compare: a simulation of the same experiment gave every job the same sequence of
+//    allocations and batch sizes (when each came may differ: emulated rounds lose time to
+//    control overhead, and leases end at whole steps).
 // Prints what it found; exits 1 on any broken property.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -169,11 +172,40 @@ void check_grow_shrink(const ResultsFile& r, const std::string& job_id) {
          fmt::format("job {} grew {} and shrank {} times (want both)", job_id, grew, shrank));
 }
 
+/// A job's allocations and batch sizes in the order it had them: "GPUs@placement/batch=atomic x
+/// passes" of each /adaptive row with GPUs.
+std::map<std::uint32_t, std::vector<std::string>> configurations(const ResultsFile& r) {
+  std::map<std::uint32_t, std::vector<std::string>> out;
+  for (const AdaptiveRecord& a : r.adaptive)
+    if (a.gpus > 0)
+      out[a.job].push_back(fmt::format("{}@{}/{}={}x{}", a.gpus, a.placement, a.batch_size,
+                                       a.atomic_bsz, a.accum_steps + 1));
+  return out;
+}
+
+void check_same_decisions(const ResultsFile& emu, const std::string& sim_path) {
+  const ResultsFile sim = read_results(sim_path);
+  const auto want = configurations(sim);
+  const auto got = configurations(emu);
+  expect(!want.empty(), fmt::format("{} has /adaptive rows", sim_path));
+  for (const auto& [job, configs] : want) {
+    const auto it = got.find(job);
+    const std::vector<std::string> none;
+    const std::vector<std::string>& emulated = it == got.end() ? none : it->second;
+    fmt::print("job {}: simulated {} emulated {}\n", job, configs, emulated);
+    expect(emulated == configs, fmt::format("job {} had the allocations and batch sizes of the "
+                                            "simulation",
+                                            job));
+  }
+  expect(got.size() == want.size(), "the same jobs were placed in both runs");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    fmt::print(stderr, "usage: emu_check_adaptive EMU.h5 LEASES.log [--grow-shrink JOB_ID]\n");
+    fmt::print(stderr, "usage: emu_check_adaptive EMU.h5 LEASES.log [--grow-shrink JOB_ID] "
+                       "[--compare SIM.h5]\n");
     return 2;
   }
   const ResultsFile r = read_results(argv[1]);
@@ -186,5 +218,6 @@ int main(int argc, char** argv) {
   check_leases(r, leases);
   for (int i = 3; i + 1 < argc; i += 2)
     if (std::string(argv[i]) == "--grow-shrink") check_grow_shrink(r, argv[i + 1]);
+    else if (std::string(argv[i]) == "--compare") check_same_decisions(r, argv[i + 1]);
   return check::exit_code();
 }
