@@ -111,7 +111,9 @@ void check_results_consistent(const ResultsFile& results, const std::string& pat
   for (std::size_t i = 0; i < results.rounds.size(); ++i) check.finite(results.rounds[i].time, "rounds", i, "time");
   for (std::size_t i = 0; i < results.adaptive.size(); ++i) {
     const AdaptiveRecord& a = results.adaptive[i];
-    if (a.job >= jobs) check.fail(fmt::format("/adaptive row {}: job index {} is beyond the run's {} jobs", i, a.job, jobs));
+    if (a.job >= jobs)
+      check.fail(fmt::format("/adaptive row {}: job index {} is beyond the run's {} jobs", i,
+                             a.job, jobs));
     check.at_least(a.time, 0, "adaptive", i, "time");
     check.at_least(a.progress, 0, "adaptive", i, "progress");
     check.at_least(a.samples, 0, "adaptive", i, "samples");

@@ -236,8 +236,9 @@ class AdaptiveDriver {
     const double waited = std::min(l.wait, l.deadline - l.sent);
     const double progress = job.run_steps(waited, l.steps, now - l.sent, now);
     DLSCHED_EXPECTS(job.finished() == (l.steps >= l.budget),
-                    fmt::format("job {}: {} steps of a budget of {} left it {}", fleet_.spec(l.job).id,
-                                l.steps, l.budget, job.finished() ? "finished" : "unfinished"));
+                    fmt::format("job {}: {} steps of a budget of {} left it {}",
+                                fleet_.spec(l.job).id, l.steps, l.budget,
+                                job.finished() ? "finished" : "unfinished"));
     compute_s_[l.job] += l.compute / members;
     comm_s_[l.job] += l.comm / members;
     sink_.progress(ProgressRecord{l.sent, now, l.job, l.round, progress, l.seconds / members,

@@ -18,8 +18,9 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
 DLSCHED = os.environ.get("DLSCHED", "dlsched")
-SOURCE_DIR = os.environ.get("DLSCHED_SOURCE_DIR",
-                            os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+SOURCE_DIR = os.environ.get(
+    "DLSCHED_SOURCE_DIR",
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 RESULTS_DIR = os.path.join(SOURCE_DIR, "results")
 APPLICATIONS = os.path.join(SOURCE_DIR, "tests", "adaptive", "data")
 TRACE = os.path.join(SOURCE_DIR, "tests", "mpi", "data", "tiny-4gpu.csv")
