@@ -228,6 +228,7 @@ class AdaptiveDriver {
 
   void end_lease(std::map<std::uint64_t, AdaptiveLease>::iterator it) {
     const double now = clock_.now();
+    const std::uint64_t lease_id = it->first;
     const AdaptiveLease l = std::move(it->second);
     leases_.erase(it);
     AdaptiveJob& job = fleet_.job(l.job);
@@ -239,6 +240,7 @@ class AdaptiveDriver {
                     fmt::format("job {}: {} steps of a budget of {} left it {}",
                                 fleet_.spec(l.job).id, l.steps, l.budget,
                                 job.finished() ? "finished" : "unfinished"));
+    if (lease_log_) *lease_log_ << fmt::format("end {} {}\n", lease_id, l.steps) << std::flush;
     compute_s_[l.job] += l.compute / members;
     comm_s_[l.job] += l.comm / members;
     sink_.progress(ProgressRecord{l.sent, now, l.job, l.round, progress, l.seconds / members,

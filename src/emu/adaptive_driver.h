@@ -25,8 +25,9 @@ DriveOutcome drive_adaptive(const Experiment& ex, Policy& policy, Channel& chann
 IterationWork adaptive_step_work(const Experiment& ex, const AdaptiveJob& job,
                                  const std::string& application, const DriverSettings& settings);
 
-/// Test hook: a file to which rank 0 appends one line per lease it sends to an adaptive job's
-/// workers (docs/emulation.md), so a test can compare what was dispatched with /adaptive.
+/// Test hook: a file to which rank 0 appends a line per lease it sends to an adaptive job's
+/// workers and one when the lease has reported (docs/emulation.md), so a test can compare what
+/// was dispatched and done with /adaptive.
 inline constexpr const char* LEASE_LOG_ENV = "DLSCHED_EMU_LEASE_LOG";
 
 }  // namespace dlsched::emu

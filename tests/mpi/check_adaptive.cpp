@@ -1,9 +1,12 @@
 // Checks an emulation of adaptive jobs (--mechanism pollux) against the leases rank 0 sent:
 //   emu_check_adaptive EMU.h5 LEASES.log [--grow-shrink JOB_ID] [--compare SIM.h5]
 // LEASES.log is what rank 0 wrote with DLSCHED_EMU_LEASE_LOG: one line per lease sent to a
-// job's workers, "lease job round time gpu,gpu,... batch atomic accum budget".
+// job's workers, "lease job round time gpu,gpu,... batch atomic accum budget", and one when it
+// had reported, "end lease steps".
 //  - every job finished with exactly its progress: its /jobs row, the sum of its /progress rows
 //    and its closing /adaptive row (no GPUs) agree;
+//  - and with exactly its samples: only its last lease used up its budget (the steps that end
+//    the job), and every /adaptive row counts the samples of the steps done before it;
 //  - each lease ran what /adaptive says the job had at that time: as many GPUs on the same
 //    nodes, the same batch size, atomic batch and accumulation steps; and on the GPUs that
 //    /allocations gave it; its /progress row counts one report per member;
@@ -16,6 +19,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -40,6 +44,7 @@ struct Lease {
   std::vector<int> gpus;
   int batch = 0, atomic = 0, accum = 0;
   long budget = 0;
+  long steps = -1;  // -1 until its "end" line
 };
 
 std::vector<Lease> read_leases(const std::string& path) {
@@ -49,6 +54,18 @@ std::vector<Lease> read_leases(const std::string& path) {
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream s(line);
+    if (line.rfind("end ", 0) == 0) {
+      std::string word;
+      std::uint64_t id = 0;
+      long steps = -1;
+      s >> word >> id >> steps;
+      const auto it = std::find_if(leases.begin(), leases.end(),
+                                   [&](const Lease& l) { return l.id == id; });
+      expect(!s.fail() && it != leases.end() && it->steps < 0,
+             fmt::format("end line '{}' ends a lease sent once", line));
+      if (it != leases.end()) it->steps = steps;
+      continue;
+    }
     Lease l;
     std::string gpus;
     s >> l.id >> l.job >> l.round >> l.time >> gpus >> l.batch >> l.atomic >> l.accum >> l.budget;
@@ -149,6 +166,39 @@ void check_leases(const ResultsFile& r, const std::vector<Lease>& leases) {
   }
 }
 
+/// Samples are whole steps of whole batches: every /adaptive row counts those of the leases
+/// that ended before it, and a job's closing row those of all its leases, the last of which,
+/// alone, ran its whole budget.
+void check_samples(const ResultsFile& r, const std::vector<Lease>& leases) {
+  std::map<std::uint32_t, std::vector<const Lease*>> by_job;
+  for (const Lease& l : leases) {
+    expect(l.steps >= 0 && l.steps <= l.budget,
+           fmt::format("lease {} reported {} steps of a budget of {}", l.id, l.steps, l.budget));
+    by_job[l.job].push_back(&l);
+  }
+  for (const JobRecord& j : r.jobs) {
+    const auto& mine = by_job[j.job];
+    expect(!mine.empty(), fmt::format("job {} had leases", j.job_id));
+    for (std::size_t i = 0; i < mine.size(); ++i) {
+      const bool last = i + 1 == mine.size();
+      expect((mine[i]->steps == mine[i]->budget) == last,
+             fmt::format("job {}'s lease {} ran {} of its {} steps ({} lease)", j.job_id,
+                         mine[i]->id, mine[i]->steps, mine[i]->budget, last ? "last" : "not last"));
+    }
+    for (const AdaptiveRecord& a : r.adaptive) {
+      if (a.job != j.job) continue;
+      // Leases are sent at decisions: those of earlier rounds have ended by a row's time.
+      double samples = 0;
+      for (const Lease* l : mine)
+        if (l->round < a.round || (a.gpus == 0 && a.time == j.finish))
+          samples += static_cast<double>(l->steps) * l->batch;
+      expect(a.samples == samples,
+             fmt::format("job {}'s /adaptive row of round {} counts {} samples; its leases did {}",
+                         j.job_id, a.round, a.samples, samples));
+    }
+  }
+}
+
 void check_grow_shrink(const ResultsFile& r, const std::string& job_id) {
   const JobRecord* job = nullptr;
   for (const JobRecord& j : r.jobs)
@@ -216,6 +266,7 @@ int main(int argc, char** argv) {
          "the run completed");
   check_finished_exactly(r);
   check_leases(r, leases);
+  check_samples(r, leases);
   for (int i = 3; i + 1 < argc; i += 2)
     if (std::string(argv[i]) == "--grow-shrink") check_grow_shrink(r, argv[i + 1]);
     else if (std::string(argv[i]) == "--compare") check_same_decisions(r, argv[i + 1]);
