@@ -19,6 +19,9 @@ import pandas as pd
 FORMAT = "dlsched-results"
 SCHEMA_VERSION = "1"
 TABLES = ("jobs", "allocations", "progress", "rounds", "cluster")
+# Tables only some runs have: /adaptive is written by runs of adaptive jobs (--mechanism pollux).
+ADAPTIVE_COLUMNS = ("time", "round", "job", "gpus", "nodes", "placement", "batch_size",
+                    "atomic_bsz", "accum_steps", "progress", "samples")
 
 # /jobs status and /allocations event codes (src/run/records.h).
 STATUS_FINISHED = 1
@@ -43,6 +46,8 @@ class Results:
         self.progress = tables["progress"]
         self.rounds = tables["rounds"]
         self.cluster = tables["cluster"]
+        # Each adaptive job's allocation and batch size over time; empty for fixed-size jobs.
+        self.adaptive = tables.get("adaptive", pd.DataFrame(columns=list(ADAPTIVE_COLUMNS)))
 
     @property
     def gpus(self):
@@ -118,6 +123,8 @@ def load(path):
             raise ResultsError(f"{path}: unsupported dlsched results schema version "
                                f"{attrs.get('schema_version')!r} (this module reads {SCHEMA_VERSION})")
         tables = {name: _table(f, path, name) for name in TABLES}
+        if "adaptive" in f:
+            tables["adaptive"] = _table(f, path, "adaptive")
     return Results(path, attrs, tables)
 
 

@@ -225,6 +225,45 @@ def timeline(run, label, max_jobs=DEFAULT_TIMELINE_JOBS):
     return fig
 
 
+def adaptive_over_time(run, label, max_jobs=DEFAULT_TIMELINE_JOBS):
+    """Adaptive jobs (--mechanism pollux): GPUs held (top) and batch size (bottom) over time, a
+    step line per job from its /adaptive rows (first jobs by submit time); a job's line ends
+    where it finishes."""
+    rows = run.adaptive
+    jobs = run.jobs.sort_values(["submit", "job"])
+    order = [j for j in jobs["job"] if j in set(rows["job"])]
+    order += sorted(set(rows["job"]) - set(order))  # unfinished jobs have no /jobs row
+    shown = order[:max_jobs]
+    names = dict(zip(run.jobs["job"], run.jobs["job_id"]))
+    div, unit = time_unit(float(rows["time"].max()) if len(rows) else 0.0)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
+    colours = plt.get_cmap("tab20")
+    for i, job in enumerate(shown):
+        r = rows[rows["job"] == job].sort_values("time", kind="stable")
+        t = r["time"].to_numpy() / div
+        colour = colours(i % 20)
+        name = names.get(job, f"#{job}")
+        top.step(t, r["gpus"], where="post", color=colour, lw=1.2, label=name)
+        # No batch without GPUs: the line breaks while the job waits.
+        batch = r["batch_size"].where(r["gpus"] > 0).to_numpy(dtype=float)
+        bottom.step(t, batch, where="post", color=colour, lw=1.2)
+    top.set_ylabel("GPUs held")
+    top.yaxis.get_major_locator().set_params(integer=True)
+    bottom.set_ylabel("batch size (samples per step)")
+    if len(rows) and (rows["batch_size"] > 0).any():
+        bottom.set_yscale("log", base=2)
+    bottom.set_xlabel(f"time ({unit})")
+    for ax in (top, bottom):
+        ax.grid(True, alpha=0.3)
+    if len(shown) <= 20:
+        top.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=min(len(shown), 8),
+                   fontsize="small", frameon=False, borderaxespad=0.2)
+    more = "" if len(shown) == len(order) else f" (first {len(shown)} of {len(order)} jobs)"
+    fig.suptitle(f"Adaptive jobs, {label}: {context([run])}{more}")
+    fig.tight_layout()
+    return fig
+
+
 def find_pairs(runs):
     """(simulate, emulate) runs of the same experiment: same trace content, GPU count, policy,
     policy parameters, round length and time scale. The GPU count, not the cluster spec: an
@@ -299,6 +338,9 @@ def build_figures(runs, max_timeline_jobs=DEFAULT_TIMELINE_JOBS):
     }
     for run, label in zip(runs, labels):
         figures[f"timeline_{file_slug(label)}.png"] = timeline(run, label, max_timeline_jobs)
+        if len(run.adaptive):
+            figures[f"adaptive_{file_slug(label)}.png"] = adaptive_over_time(
+                run, label, max_timeline_jobs)
     for sim, emu in find_pairs(runs):
         name = f"sim_vs_emu_{file_slug(policy_key(sim, [sim]))}.png"
         figures[name] = sim_vs_emu(sim, emu)

@@ -109,6 +109,22 @@ void check_results_consistent(const ResultsFile& results, const std::string& pat
     check.finite(p.comm_seconds, "progress", i, "comm_seconds");
   }
   for (std::size_t i = 0; i < results.rounds.size(); ++i) check.finite(results.rounds[i].time, "rounds", i, "time");
+  for (std::size_t i = 0; i < results.adaptive.size(); ++i) {
+    const AdaptiveRecord& a = results.adaptive[i];
+    if (a.job >= jobs)
+      check.fail(fmt::format("/adaptive row {}: job index {} is beyond the run's {} jobs", i,
+                             a.job, jobs));
+    check.at_least(a.time, 0, "adaptive", i, "time");
+    check.at_least(a.progress, 0, "adaptive", i, "progress");
+    check.at_least(a.samples, 0, "adaptive", i, "samples");
+    // A step is every GPU's atomic batch, once per accumulated pass.
+    if (a.gpus < 0 || a.nodes < 0 || a.nodes > a.gpus || a.atomic_bsz < 0 || a.accum_steps < 0 ||
+        a.batch_size != a.gpus * a.atomic_bsz * (a.accum_steps + 1))
+      check.fail(fmt::format("/adaptive row {}: {} GPUs on {} nodes at batch {} = {} x {} x {} "
+                             "(GPUs x atomic batch x passes) does not add up",
+                             i, a.gpus, a.nodes, a.batch_size, a.gpus, a.atomic_bsz,
+                             a.accum_steps + 1));
+  }
 }
 
 }  // namespace dlsched

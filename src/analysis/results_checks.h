@@ -17,7 +17,7 @@ std::optional<long> trace_job_count(const ResultsFile& results);
 /// in a complete run; a job status other than 0 or 1; a time or amount that is not finite, or
 /// negative where it cannot be; a finished job without a finish at or after its submit time;
 /// allocation, progress or GPU rows naming a job or GPU that does not exist, or an unknown
-/// allocation event.
+/// allocation event; an /adaptive row whose batch size is not GPUs x atomic batch x passes.
 void check_results_consistent(const ResultsFile& results, const std::string& path);
 
 }  // namespace dlsched

@@ -2,11 +2,13 @@
 #include <algorithm>
 #include <iostream>
 
+#include "analysis/adaptive_timeline.h"
 #include "analysis/report_format.h"
 #include "analysis/report_stats.h"
 #include "analysis/results_checks.h"
 #include "cli/report.h"
 #include "core/csv.h"
+#include "core/error.h"
 #include "io/hdf5_results.h"
 
 namespace dlsched::cli {
@@ -16,7 +18,21 @@ struct ReportArgs {
   std::vector<std::string> files;
   std::string format = "table";
   std::string group_by;  ///< comma-separated keys; empty: one row per file
+  bool adaptive = false;  ///< each adaptive job's allocation and batch size over time instead
 };
+
+/// report --adaptive: the /adaptive rows of every file, job by job.
+int run_adaptive_report(const ReportArgs& a, ReportFormat format) {
+  if (!a.group_by.empty()) throw InputError("--group-by averages runs; --adaptive lists rows");
+  std::vector<AdaptiveTimelineRow> rows;
+  for (const std::string& file : a.files) {
+    const ResultsFile results = read_results(file);
+    check_results_consistent(results, file);
+    for (AdaptiveTimelineRow& r : adaptive_timeline(results, file)) rows.push_back(std::move(r));
+  }
+  std::cout << format_adaptive_timeline(rows, format);
+  return 0;
+}
 
 std::vector<std::string> split_keys(const std::string& text) {
   std::vector<std::string> keys;
@@ -26,6 +42,7 @@ std::vector<std::string> split_keys(const std::string& text) {
 
 int run_report(const ReportArgs& a) {
   const ReportFormat format = parse_report_format(a.format);
+  if (a.adaptive) return run_adaptive_report(a, format);
   const std::vector<std::string> keys = a.group_by.empty() ? std::vector<std::string>{}
                                                            : split_keys(a.group_by);
   group_reports({}, keys);  // rejects an unknown key before any file is read
@@ -57,6 +74,9 @@ CommandAction add_report_command(CLI::App& app) {
   cmd->add_option("--group-by", args->group_by,
                   "average the runs that share these attributes, comma-separated (e.g. policy, "
                   "for several seeds; keys: mode, policy, trace, cluster, status)");
+  cmd->add_flag("--adaptive", args->adaptive,
+                "instead of statistics, each adaptive job's GPUs, nodes and batch size over time "
+                "(runs under --mechanism pollux)");
   return [cmd, args]() -> int {
     if (!cmd->parsed()) return -1;
     return run_report(*args);

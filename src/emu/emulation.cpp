@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/output_file.h"
+#include "emu/adaptive_driver.h"
 #include "emu/backend.h"
 #include "emu/channel.h"
 #include "emu/driver.h"
@@ -58,10 +59,17 @@ std::unique_ptr<Experiment> load_on_driver(const EmulationOptions& o,
   // The simulator's step model assumes the buckets the workers use.
   eo.step.bucket_bytes = static_cast<std::uint64_t>(o.bucket_mb * (1 << 20));
   std::unique_ptr<Experiment> ex = load_experiment(eo);
-  if (find_mechanism(ex->options.mechanism).adaptive_jobs)
-    throw InputError(fmt::format("emulate does not run adaptive jobs yet; --mechanism {} is "
-                                 "for simulate",
-                                 ex->options.mechanism));
+  if (find_mechanism(ex->options.mechanism).adaptive_jobs) {
+    // Adaptive jobs sleep their profiles' step times (emu/adaptive_driver.h) and keep no
+    // checkpoint.
+    if (o.compute != ComputeMode::SLEEP)
+      throw InputError(fmt::format("--mechanism {} emulates compute with --compute sleep (the "
+                                   "application profiles give times, not FLOPs)",
+                                   ex->options.mechanism));
+    if (o.resume)
+      throw InputError(fmt::format("--resume: a run under --mechanism {} keeps no checkpoint",
+                                   ex->options.mechanism));
+  }
   if (!o.out.empty()) refuse_output_over_inputs(o.out, eo.input_files());
   const int workers = static_cast<int>(worker_hosts.size());
   if (ex->cluster.num_gpus() != workers)
@@ -250,8 +258,10 @@ EmulationOutcome run_emulation(MPI_Comm world, const EmulationOptions& o, Record
       TeeSink tee;
       if (writer) tee.sinks.push_back(writer.get());
       if (extra) tee.sinks.push_back(extra);
-      DriveOutcome run = drive(*outcome.experiment, *policy, channel, tee, s,
-                               resume ? &*resume : nullptr);
+      DriveOutcome run =
+          find_mechanism(outcome.experiment->options.mechanism).adaptive_jobs
+              ? drive_adaptive(*outcome.experiment, *policy, channel, tee, s)
+              : drive(*outcome.experiment, *policy, channel, tee, s, resume ? &*resume : nullptr);
       outcome.summary = run.summary;
       outcome.communicators = run.communicators;
       if (writer) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -35,6 +36,8 @@ constexpr const char* kSchemaVersion = "1";
 constexpr const char* kProfileFormat = "dlsched-profile";
 constexpr const char* kProfileSchemaVersion = "1";
 constexpr std::size_t kPlacementBytes = 16;
+// "node:GPUs" pairs of an adaptive job's allocation: 64 nodes of up to 4 GPUs fit.
+constexpr std::size_t kAdaptivePlacementBytes = 384;
 
 // The schema (docs/results.md describes every column).
 
@@ -90,6 +93,24 @@ const RowLayout<RoundRecord>& round_layout() {
   return layout;
 }
 
+const RowLayout<AdaptiveRecord>& adaptive_layout() {
+  static const RowLayout<AdaptiveRecord> layout(
+      "adaptive",
+      {DLSCHED_COLUMN(AdaptiveRecord, time), DLSCHED_COLUMN(AdaptiveRecord, round),
+       DLSCHED_COLUMN(AdaptiveRecord, job), DLSCHED_COLUMN(AdaptiveRecord, gpus),
+       DLSCHED_COLUMN(AdaptiveRecord, nodes),
+       DLSCHED_COLUMN(AdaptiveRecord, placement, kAdaptivePlacementBytes),
+       DLSCHED_COLUMN(AdaptiveRecord, batch_size), DLSCHED_COLUMN(AdaptiveRecord, atomic_bsz),
+       DLSCHED_COLUMN(AdaptiveRecord, accum_steps), DLSCHED_COLUMN(AdaptiveRecord, progress),
+       DLSCHED_COLUMN(AdaptiveRecord, samples)});
+  return layout;
+}
+
+/// Does `file` hold a table called `name`? (/adaptive exists only in runs of adaptive jobs.)
+bool has_table(hid_t file, const char* name, const Reporter& report) {
+  return report.check(H5Lexists(file, name, H5P_DEFAULT), "look for a table") > 0;
+}
+
 const RowLayout<GpuRecord>& gpu_layout() {
   static const RowLayout<GpuRecord> layout(
       "cluster", {DLSCHED_COLUMN(GpuRecord, gpu), DLSCHED_COLUMN(GpuRecord, node),
@@ -130,7 +151,10 @@ struct Hdf5ResultsWriter::Impl {
         progress(file.get(), progress_layout(), report, append),
         rounds(file.get(), round_layout(), report, append),
         gpus(file.get(), gpu_layout(), report, append),
-        last_flush(Clock::now()) {}
+        last_flush(Clock::now()) {
+    if (append && has_table(file.get(), adaptive_layout().table(), report))
+      adaptive.emplace(file.get(), adaptive_layout(), report, /*append=*/true);
+  }
 
   static Hid open(const std::string& path, const Reporter& report, bool append) {
     Hid fapl = make_file_access(report);
@@ -147,6 +171,7 @@ struct Hdf5ResultsWriter::Impl {
     progress.flush(report);
     rounds.flush(report);
     gpus.flush(report);
+    if (adaptive) adaptive->flush(report);
     report.check(H5Fflush(file.get(), H5F_SCOPE_LOCAL), "flush results file");
     last_flush = Clock::now();
   }
@@ -164,6 +189,7 @@ struct Hdf5ResultsWriter::Impl {
     progress.close();
     rounds.close();
     gpus.close();
+    if (adaptive) adaptive->close();
   }
 
   Reporter report;
@@ -174,6 +200,8 @@ struct Hdf5ResultsWriter::Impl {
   TableWriter<ProgressRecord> progress;
   TableWriter<RoundRecord> rounds;
   TableWriter<GpuRecord> gpus;
+  // Created with its first row, so runs of fixed-size jobs keep the tables they always had.
+  std::optional<TableWriter<AdaptiveRecord>> adaptive;
   Clock::time_point last_flush;
   bool closed = false;
 };
@@ -253,6 +281,15 @@ void Hdf5ResultsWriter::progress(const ProgressRecord& r) {
 void Hdf5ResultsWriter::round(const RoundRecord& r) {
   DLSCHED_EXPECTS(!impl_->closed, "results writer used after close()");
   if (impl_->rounds.append(r)) impl_->write_pending(impl_->rounds);
+}
+
+void Hdf5ResultsWriter::adaptive(const AdaptiveRecord& r) {
+  DLSCHED_EXPECTS(!impl_->closed, "results writer used after close()");
+  if (!impl_->adaptive) {
+    hdf5::QuietErrors quiet;
+    impl_->adaptive.emplace(impl_->file.get(), adaptive_layout(), impl_->report);
+  }
+  if (impl_->adaptive->append(r)) impl_->write_pending(*impl_->adaptive);
 }
 
 void Hdf5ResultsWriter::round_done() {
@@ -336,6 +373,8 @@ ResultsFile read_results(const std::string& path) {
   results.progress = read_table(file.get(), progress_layout(), report);
   results.rounds = read_table(file.get(), round_layout(), report);
   results.cluster = read_table(file.get(), gpu_layout(), report);
+  if (has_table(file.get(), adaptive_layout().table(), report))
+    results.adaptive = read_table(file.get(), adaptive_layout(), report);
   results.checkpoint = checkpoint_state(file.get(), report);
   return results;
 }

@@ -30,6 +30,7 @@ class Hdf5ResultsWriter : public RecordSink {
   void allocation(const AllocationRecord& r) override;
   void progress(const ProgressRecord& r) override;
   void round(const RoundRecord& r) override;
+  void adaptive(const AdaptiveRecord& r) override;
   void round_done() override;
   /// Sets (or replaces) a root attribute.
   void set_attribute(const std::string& key, const std::string& value);
@@ -61,6 +62,8 @@ struct ResultsFile {
   std::vector<ProgressRecord> progress;
   std::vector<RoundRecord> rounds;
   std::vector<GpuRecord> cluster;
+  /// /adaptive: empty in runs of fixed-size jobs, whose files have no such table.
+  std::vector<AdaptiveRecord> adaptive;
   /// The /checkpoint group: "" none, "pending" (a run stopped there; --resume continues it) or
   /// "consumed" (a resumed run went on from it).
   std::string checkpoint;

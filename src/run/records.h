@@ -76,6 +76,23 @@ struct RoundRecord {
   double control_overhead = 0;  ///< emulate: seconds from the boundary until all iterate
 };
 
+/// /adaptive: an adaptive job's allocation and batch size (--mechanism pollux), a row each time
+/// either changes at a round boundary and one when the job finishes (gpus 0). The job runs on
+/// that allocation at that batch size until its next row.
+struct AdaptiveRecord {
+  double time = 0;
+  std::int64_t round = 0;      ///< the decision's round; the finishing row: the round it ended in
+  std::uint32_t job = 0;
+  std::int32_t gpus = 0;       ///< 0: waiting (or finished)
+  std::int32_t nodes = 0;
+  std::string placement;       ///< "node:GPUs" pairs by node index, e.g. "0:2,3:1"; "" if none
+  std::int32_t batch_size = 0;   ///< total samples per optimiser step (0 without GPUs)
+  std::int32_t atomic_bsz = 0;   ///< samples per GPU per forward-backward pass
+  std::int32_t accum_steps = 0;  ///< extra passes accumulated per optimiser step
+  double progress = 0;  ///< statistical progress by `time` (steps of the initial batch size)
+  double samples = 0;   ///< samples processed by `time`
+};
+
 /// /cluster: one row per GPU (worker rank in emulate).
 struct GpuRecord {
   std::int32_t gpu = 0;
@@ -93,6 +110,8 @@ class RecordSink {
   virtual void allocation(const AllocationRecord& r) = 0;
   virtual void progress(const ProgressRecord& r) = 0;
   virtual void round(const RoundRecord& r) = 0;
+  /// Only drivers of adaptive jobs write these; most sinks ignore them.
+  virtual void adaptive(const AdaptiveRecord& /*r*/) {}
   /// End of a round: a chance to make what was written durable.
   virtual void round_done() {}
 };
@@ -103,7 +122,9 @@ struct MemorySink : RecordSink {
   std::vector<AllocationRecord> allocations;
   std::vector<ProgressRecord> progress_rows;
   std::vector<RoundRecord> rounds;
+  std::vector<AdaptiveRecord> adaptive_rows;
   void job(const JobRecord& r) override { jobs.push_back(r); }
+  void adaptive(const AdaptiveRecord& r) override { adaptive_rows.push_back(r); }
   void allocation(const AllocationRecord& r) override { allocations.push_back(r); }
   void progress(const ProgressRecord& r) override { progress_rows.push_back(r); }
   void round(const RoundRecord& r) override { rounds.push_back(r); }
@@ -116,6 +137,7 @@ struct TeeSink : RecordSink {
   void allocation(const AllocationRecord& r) override { for (auto* s : sinks) s->allocation(r); }
   void progress(const ProgressRecord& r) override { for (auto* s : sinks) s->progress(r); }
   void round(const RoundRecord& r) override { for (auto* s : sinks) s->round(r); }
+  void adaptive(const AdaptiveRecord& r) override { for (auto* s : sinks) s->adaptive(r); }
   void round_done() override { for (auto* s : sinks) s->round_done(); }
 };
 

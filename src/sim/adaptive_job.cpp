@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "core/adaptive/perf_fit.h"
@@ -84,6 +85,7 @@ void AdaptiveJob::step(double now, double seconds) {
     const double next = profile_.epoch_progress(epoch_ + 1);
     if (progress_ + rate * seconds < next) {
       progress_ += rate * seconds;
+      samples_ += seconds / step_seconds * batch;
       attained_ += seconds * gpus;
       seconds = 0;
     } else {
@@ -92,6 +94,7 @@ void AdaptiveJob::step(double now, double seconds) {
       ++epoch_;
       const double delta = std::nearbyint((next - progress_) / rate);
       if (epoch_ >= profile_.max_epochs()) completion_ = now + delta;
+      samples_ += delta / step_seconds * batch;
       progress_ = next;
       now += delta;
       attained_ += delta * gpus;
@@ -100,6 +103,61 @@ void AdaptiveJob::step(double now, double seconds) {
     // The agent re-picks its batch size with what it has just learnt.
     choose_batch();
   }
+}
+
+std::int64_t AdaptiveJob::advance(double& progress, int& epoch, std::int64_t steps,
+                                  int batch) const {
+  std::int64_t taken = 0;
+  for (;;) {
+    while (epoch < profile_.max_epochs() && progress >= profile_.epoch_progress(epoch + 1))
+      ++epoch;  // a step's excess can carry past a whole (short) epoch
+    if (taken >= steps || epoch >= profile_.max_epochs()) return taken;
+    const double gain = adaptive::progress_gain(profile_.grad_stats(batch, epoch),
+                                                limits_.init_batch_size, batch);
+    const double next = profile_.epoch_progress(epoch + 1);
+    // Whole steps to the epoch's end: the gain is the epoch's for all of them.
+    const std::int64_t need =
+        std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil((next - progress) / gain -
+                                                                      kEps)));
+    if (need > steps - taken) {
+      progress += static_cast<double>(steps - taken) * gain;
+      return steps;
+    }
+    taken += need;
+    progress = std::max(progress + static_cast<double>(need) * gain, next);
+  }
+}
+
+std::int64_t AdaptiveJob::steps_to_finish() const {
+  DLSCHED_EXPECTS(!placement_.empty() && !completion_, "only a running job has steps left");
+  double progress = progress_;
+  int epoch = epoch_;
+  return std::max<std::int64_t>(
+      1, advance(progress, epoch, std::numeric_limits<std::int64_t>::max(), batch_size()));
+}
+
+double AdaptiveJob::run_steps(double waited, std::int64_t steps, double held, double end) {
+  DLSCHED_EXPECTS(!placement_.empty() && !completion_, "only a running job runs steps");
+  rescale_left_ = std::max(0.0, rescale_left_ - waited);
+  attained_ += held * replicas();
+  if (steps <= 0) return 0;
+  const int batch = batch_size();
+  const int nodes = static_cast<int>(placement_.size());
+  const adaptive::StepTimes times = profile_.step_times(placement_, atomic_bsz_);
+  observe(nodes, replicas(), times, profile_.grad_stats(batch, epoch_));
+  const double before = progress_;
+  const std::int64_t taken = advance(progress_, epoch_, steps, batch);
+  samples_ += static_cast<double>(taken) * batch;
+  if (epoch_ >= profile_.max_epochs()) {
+    completion_ = end;
+    // Exactly the job's progress: what the last step did past the end is no work of it.
+    progress_ = profile_.epoch_progress(profile_.max_epochs());
+    return progress_ - before;
+  }
+  observe(nodes, replicas(), times, profile_.grad_stats(batch, epoch_));
+  // The agent re-picks its batch size with what it has just learnt.
+  choose_batch();
+  return progress_ - before;
 }
 
 void AdaptiveJob::reallocate(const std::vector<int>& placement) {

@@ -5,6 +5,7 @@
 // and picks its batch size on every allocation and after every stretch of training.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -31,6 +32,22 @@ class AdaptiveJob : public AdaptiveEstimates {
   /// A new placement (GPUs per node, zeros allowed); empty: the job loses its GPUs. A
   /// non-empty one restarts the job (restart delay) and sets its batch size.
   void reallocate(const std::vector<int>& placement);
+
+  // Emulation (emu/adaptive_driver.h): workers run whole optimiser steps of the current
+  // configuration in wall time, and the driver tells the job what they did.
+  /// Seconds of the restart delay still to wait before the next step.
+  double restart_left() const { return rescale_left_; }
+  /// Optimiser steps of the current configuration until the last epoch ends (at least 1).
+  std::int64_t steps_to_finish() const;
+  /// The workers waited `waited` seconds of the restart delay, then did `steps` optimiser steps
+  /// of the current configuration, the lease holding its GPUs `held` seconds and ending at
+  /// `end`. Each step adds the gain of its epoch (steps past an epoch's end count in the next
+  /// one); the step that reaches the last epoch's end finishes the job at `end`, at exactly
+  /// its progress. The agent observes the profile's times and re-picks its batch size, as after
+  /// a stretch of step(). Returns the progress made.
+  double run_steps(double waited, std::int64_t steps, double held, double end);
+  /// Samples processed so far (every step's whole batch, accumulation included).
+  double samples() const { return samples_; }
 
   bool finished() const { return completion_.has_value(); }
   double completion_time() const { return completion_.value_or(-1); }
@@ -61,6 +78,9 @@ class AdaptiveJob : public AdaptiveEstimates {
 
  private:
   void choose_batch();
+  /// Moves (progress, epoch) on by up to `steps` optimiser steps at total batch `batch`, epoch
+  /// by epoch; returns the steps taken (fewer only if the last epoch ends first).
+  std::int64_t advance(double& progress, int& epoch, std::int64_t steps, int batch) const;
   void observe(int nodes, int replicas, const adaptive::StepTimes& times,
                const adaptive::GradStats& grad);
 
@@ -76,6 +96,7 @@ class AdaptiveJob : public AdaptiveEstimates {
   double rescale_left_ = 0;
   int restarts_ = -1;  // -1 until the first allocation
   double progress_ = 0;
+  double samples_ = 0;
   int epoch_ = 0;
   double attained_ = 0;
   std::optional<double> completion_;

@@ -1,241 +1,45 @@
 #include "sim/adaptive_simulator.h"
 
-#include <algorithm>
 #include <fmt/format.h>
-#include <memory>
-#include <numeric>
+
+#include <algorithm>
 
 #include "core/error.h"
-#include "sim/adaptive_job.h"
+#include "run/adaptive_fleet.h"
 
 namespace dlsched {
-namespace {
-
-// Pollux's simulator, simulator.py (Cluster.__init__, get_pollux_job_info,
-// get_optimus_job_info): ncf runs at a fixed batch size of 32768 even for Pollux, and on one
-// GPU at most for Pollux and Optimus+Oracle; no job is given more than 64 GPUs.
-constexpr int kMaxReplicas = 64;
-constexpr const char* kSingleGpuApplication = "ncf";
-constexpr int kSingleGpuApplicationBatch = 32768;
-
-struct Slot {
-  const JobSpec* spec;
-  std::unique_ptr<AdaptiveJob> job;
-  std::vector<int> node_gpus;  // current allocation, by node
-  double first_start = -1;
-  bool recorded = false;
-};
-
-std::optional<int> fixed_batch_for(const JobSpec& spec, JobAdaptivity mode,
-                                   const std::string& trace_path) {
-  if (mode == JobAdaptivity::adaptive)
-    return spec.model == kSingleGpuApplication ? std::optional<int>(kSingleGpuApplicationBatch)
-                                               : std::nullopt;
-  if (!spec.batch_size)
-    throw InputError(trace_path, spec.source_line,
-                     fmt::format("job {}: the policy runs jobs at the trace's batch size, and "
-                                 "this row gives none",
-                                 spec.id));
-  return spec.batch_size;
-}
-
-int max_replicas_for(const Slot& s, JobAdaptivity mode) {
-  const AdaptiveJob& job = *s.job;
-  const bool single = s.spec->model == kSingleGpuApplication;
-  switch (mode) {
-    case JobAdaptivity::adaptive:
-      if (single) return 1;
-      return std::min({std::max(2 * job.max_profiled_replicas(), 1), kMaxReplicas,
-                       job.limits().max_batch_size / job.limits().min_local_bsz});
-    case JobAdaptivity::fixed_batch:
-      if (single) return 1;
-      return std::max(1, *job.fixed_batch_size() / job.limits().min_local_bsz);
-    case JobAdaptivity::fixed:
-      return s.spec->num_gpus;
-  }
-  return 1;
-}
-
-/// GPUs per node, zeros dropped, in node order: the placement the profile times.
-std::vector<int> placement_of(const std::vector<int>& node_gpus) {
-  std::vector<int> p;
-  for (int g : node_gpus)
-    if (g > 0) p.push_back(g);
-  return p;
-}
-
-}  // namespace
 
 RunSummary simulate_adaptive(const Experiment& ex, Policy& policy, RecordSink& sink,
                              const SimulationOptions& /*options*/) {
-  const JobAdaptivity mode = policy.adaptivity();
-  const ClusterSpec& cluster = ex.cluster;
-  const std::size_t num_nodes = cluster.nodes().size();
+  AdaptiveFleet fleet(ex, policy.adaptivity());
   const double interval = ex.scheduler.round_length;
-  std::vector<Slot> slots;
-  slots.reserve(ex.trace.jobs.size());
-  for (const JobSpec& spec : ex.trace.jobs) {
-    if (mode == JobAdaptivity::fixed && spec.num_gpus > cluster.num_gpus())
-      throw InputError(ex.trace.path, spec.source_line,
-                       fmt::format("job {} asks for {} GPUs; the cluster has {}", spec.id,
-                                   spec.num_gpus, cluster.num_gpus()));
-    const auto& app = ex.applications.at(spec.model);
-    slots.push_back({&spec,
-                     std::make_unique<AdaptiveJob>(app, spec.submit_time,
-                                                   fixed_batch_for(spec, mode, ex.trace.path),
-                                                   ex.scheduler.restore_delay),
-                     std::vector<int>(num_nodes, 0)});
-  }
-
   std::vector<JobRecord> records;
-  std::size_t finished = 0;
-  long rounds = 0, calls = 0;
+  long rounds = 0;
   double now = 0;
-  std::vector<JobView> views;
-  std::vector<AdaptiveView> adaptive_views;
-  while (finished < slots.size()) {
+  while (!fleet.all_finished()) {
     if (now > kMaxTraceSeconds)
       throw InputError(ex.trace.path, 0,
                        fmt::format("{} of {} jobs still unfinished after {} s of simulated time "
                                    "(a job asks for more GPUs than the cluster has?)",
-                                   slots.size() - finished, slots.size(), now));
-    for (Slot& s : slots) s.job->step(now, interval);
+                                   fleet.size() - fleet.finished(), fleet.size(), now));
+    for (JobId j = 0; j < fleet.size(); ++j) fleet.job(j).step(now, interval);
     now += interval;
-    for (Slot& s : slots)
-      if (s.job->finished() && !s.recorded) {
-        s.recorded = true;
-        ++finished;
-        JobRecord r;
-        r.job = s.spec->index;
-        r.job_id = s.spec->id;
-        r.model = s.spec->model;
-        r.submit = s.spec->submit_time;
-        r.first_start = s.first_start;
-        r.finish = s.job->completion_time();
-        r.jct = r.finish - r.submit;
-        r.num_gpus = s.spec->num_gpus;
-        const auto& app = s.job->profile();
-        r.iterations = app.epoch_progress(app.max_epochs());
-        r.iterations_done = s.job->progress();
-        r.preemptions = s.job->restarts();
-        r.gpu_seconds = s.job->attained_service();
-        r.throughput_source = "profile";
-        r.status = 1;
-        sink.job(r);
-        records.push_back(r);
-      }
-
+    // A job that finished did so in the last round decided.
+    for (JobRecord& r : fleet.take_finished(sink, std::max(rounds - 1, 0L))) {
+      sink.job(r);
+      records.push_back(std::move(r));
+    }
     // The policy decides for the jobs that have arrived and not finished.
-    views.clear();
-    adaptive_views.clear();
-    for (const Slot& s : slots)
-      if (s.spec->submit_time <= now && !s.job->finished()) {
-        AdaptiveView a;
-        a.estimates = s.job.get();
-        a.min_replicas = 0;
-        a.max_replicas = max_replicas_for(s, mode);
-        a.fixed_batch_size = s.job->fixed_batch_size();
-        a.restarts = s.job->restarts();
-        a.age = now - s.spec->submit_time;
-        a.epoch = s.job->epoch();
-        a.node_gpus = s.node_gpus;
-        adaptive_views.push_back(std::move(a));
-      }
-    std::size_t k = 0;
-    for (const Slot& s : slots)
-      if (s.spec->submit_time <= now && !s.job->finished()) {
-        JobView v;
-        v.id = s.spec->index;
-        v.spec = s.spec;
-        v.submit_time = s.spec->submit_time;
-        v.requested_gpus = s.spec->num_gpus;
-        v.iterations_total = s.job->profile().epoch_progress(s.job->profile().max_epochs());
-        v.iterations_done = s.job->progress();
-        v.attained_gpu_seconds = s.job->attained_service();
-        v.current_gpus = s.job->replicas();
-        v.running = v.current_gpus > 0;
-        v.nodes = static_cast<int>(s.job->placement().size());
-        v.preemptions = s.job->restarts();
-        v.adaptive = &adaptive_views[k++];
-        views.push_back(v);
-      }
-    if (views.empty()) continue;  // as there: no decision without jobs, allocations kept
-
-    PolicyInput in;
-    in.now = now;
-    in.round_boundary = true;
-    in.jobs = views;
-    in.cluster = &cluster;
-    in.throughput = ex.throughput.get();
-    in.round_length = interval;
-    in.seed = ex.scheduler.seed;
-    in.decides_only_at_rounds = true;
-    in.arrivals_pending = std::any_of(slots.begin(), slots.end(),
-                                      [&](const Slot& s) { return s.spec->submit_time > now; });
-    in.mechanism = ex.scheduler.mechanism;
-    const PolicyOutput out = policy.schedule(in);
-    ++calls;
-
-    // The new allocation: node-by-node requests as given, count-only ones on the nodes with
-    // the most free GPUs (lowest index first among equals).
-    std::vector<int> free_gpus(num_nodes);
-    for (std::size_t n = 0; n < num_nodes; ++n) free_gpus[n] = cluster.nodes()[n].num_gpus;
-    std::vector<std::vector<int>> next(slots.size());
-    for (const Request& r : out.ranked) {
-      DLSCHED_EXPECTS(r.job < slots.size(), "a request names no job of the trace");
-      const Slot& s = slots[r.job];
-      if (s.job->finished() || s.spec->submit_time > now || !next[r.job].empty()) continue;
-      std::vector<int> want(num_nodes, 0);
-      if (!r.node_gpus.empty()) {
-        if (r.node_gpus.size() != num_nodes)
-          throw InvariantError(fmt::format("policy {}: job {} asks for GPUs on {} nodes of {}",
-                                           policy.name(), s.spec->id, r.node_gpus.size(),
-                                           num_nodes));
-        want = r.node_gpus;
-        for (std::size_t n = 0; n < num_nodes; ++n)
-          if (want[n] < 0 || want[n] > free_gpus[n])
-            throw InvariantError(fmt::format("policy {}: job {} asks for {} GPUs on node {}, "
-                                             "{} free",
-                                             policy.name(), s.spec->id, want[n], n, free_gpus[n]));
-      } else {
-        const int total = std::accumulate(free_gpus.begin(), free_gpus.end(), 0);
-        if (r.gpus < 1 || r.gpus > total) continue;
-        std::vector<int> avail = free_gpus;
-        for (int left = r.gpus; left > 0;) {
-          const auto most = std::max_element(avail.begin(), avail.end()) - avail.begin();
-          const int take = std::min(left, avail[most]);
-          want[most] += take;
-          avail[most] -= take;
-          left -= take;
-        }
-      }
-      if (std::accumulate(want.begin(), want.end(), 0) == 0) continue;
-      for (std::size_t n = 0; n < num_nodes; ++n) free_gpus[n] -= want[n];
-      next[r.job] = std::move(want);
-    }
-    int busy = 0, running = 0;
-    for (std::size_t j = 0; j < slots.size(); ++j) {
-      Slot& s = slots[j];
-      std::vector<int> alloc = next[j].empty() ? std::vector<int>(num_nodes, 0) : next[j];
-      if (alloc != s.node_gpus) {
-        s.job->reallocate(placement_of(alloc));
-        s.node_gpus = alloc;
-        if (s.job->replicas() > 0 && s.first_start < 0) s.first_start = now;
-      }
-      const int g = std::accumulate(s.node_gpus.begin(), s.node_gpus.end(), 0);
-      busy += g;
-      running += g > 0;
-    }
-    sink.round(RoundRecord{rounds, now, busy, running,
-                           static_cast<std::int32_t>(views.size()) - running,
-                           static_cast<std::int32_t>(finished), 0});
+    const std::optional<RoundRecord> round = fleet.decide(policy, now, rounds, sink);
+    if (!round) continue;  // as there: no decision without jobs, allocations kept
+    sink.round(*round);
     sink.round_done();
     ++rounds;
   }
   sink.round_done();
-  RunSummary summary = summarize_jobs(records, cluster.num_gpus());
+  RunSummary summary = summarize_jobs(records, ex.cluster.num_gpus());
   summary.rounds = rounds;
-  summary.policy_calls = calls;
+  summary.policy_calls = fleet.decisions();
   return summary;
 }
 

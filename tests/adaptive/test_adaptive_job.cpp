@@ -84,3 +84,58 @@ TEST(AdaptiveJob, OracleStepTimesAndRemainingSteps) {
 
 }  // namespace
 }  // namespace dlsched
+
+namespace dlsched {
+namespace {
+
+// Emulation tells a job of whole optimiser steps (run_steps) instead of stepping it in time.
+
+TEST(AdaptiveJobSteps, WholeStepsAtTheInitialBatchMakeOneProgressEach) {
+  const auto app = toy();
+  AdaptiveJob job(app, 0, 64, 30);
+  job.reallocate({1});
+  EXPECT_EQ(job.restart_left(), 30);
+  // Batch 64 = the initial batch: gain 1 a step, so 300 steps to the last epoch's end.
+  EXPECT_EQ(job.steps_to_finish(), 300);
+  // A lease that waited out 20 s of the restart and held its GPU 25 s in all: 100 steps pass
+  // the end of epoch 0 (progress 90).
+  EXPECT_DOUBLE_EQ(job.run_steps(20, 100, 25, 25), 100);
+  EXPECT_EQ(job.restart_left(), 10);
+  EXPECT_EQ(job.epoch(), 1);
+  EXPECT_DOUBLE_EQ(job.samples(), 100 * 64);
+  EXPECT_DOUBLE_EQ(job.attained_service(), 25);
+  EXPECT_EQ(job.steps_to_finish(), 200);
+  EXPECT_DOUBLE_EQ(job.run_steps(10, 200, 50, 75), 200);
+  ASSERT_TRUE(job.finished());
+  EXPECT_EQ(job.completion_time(), 75);
+  EXPECT_EQ(job.progress(), 300);
+  EXPECT_DOUBLE_EQ(job.samples(), 300 * 64);
+}
+
+TEST(AdaptiveJobSteps, ALargerBatchGainsLessPerSampleAndTheJobEndsAtExactlyItsProgress) {
+  const auto app = toy();
+  AdaptiveJob job(app, 0, 128, 30);
+  job.reallocate({2});  // 64 per GPU, no accumulation
+  ASSERT_EQ(job.batch_size(), 128);
+  // Gradient statistics at batch 128, a third of the way from the runs at 64 to 256:
+  // epoch 0: sqr 4 - 2/3, var 8 + 8/3, gain (var + sqr) / (var / 2 + sqr) = 14 / (26/3) =
+  // 21/13; 56 steps pass 90 (55.7 would reach it), to 56 x 21/13 = 90.46. Epoch 1: sqr 5/3,
+  // var 28/3, gain 33/19; 64 steps to 201.62. Epoch 2: sqr 5/6, var 8, gain 53/29; 54 steps.
+  EXPECT_EQ(job.steps_to_finish(), 56 + 64 + 54);
+  EXPECT_NEAR(job.run_steps(30, 56, 40, 40), 56 * 21.0 / 13, 1e-9);
+  EXPECT_EQ(job.epoch(), 1);
+  EXPECT_EQ(job.steps_to_finish(), 64 + 54);
+  // One step short of the end leaves it running; the last one ends it at exactly 300, not at
+  // the 300.31 its gain would reach.
+  job.run_steps(0, 64 + 53, 10, 50);
+  EXPECT_FALSE(job.finished());
+  EXPECT_EQ(job.steps_to_finish(), 1);
+  job.run_steps(0, 1, 1, 51);
+  ASSERT_TRUE(job.finished());
+  EXPECT_EQ(job.progress(), 300);
+  EXPECT_DOUBLE_EQ(job.samples(), 174 * 128);
+  EXPECT_DOUBLE_EQ(job.attained_service(), 2 * (40 + 10 + 1));
+}
+
+}  // namespace
+}  // namespace dlsched

@@ -4,6 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "support/run_dlsched.h"
 #include "support/test_paths.h"
@@ -33,6 +36,42 @@ TEST(PolluxMechanism, OneJobRunsAsWorkedOutByHand) {
     if (std::string(policy) != "pollux")  // fixed batch 64: the hand-worked 144 s
       EXPECT_NE(text.find("avg JCT 144.0 s"), std::string::npos) << policy << ": " << text;
   }
+}
+
+TEST(PolluxMechanism, ReportShowsTheAllocationAndBatchSizeOverTime) {
+  // The run worked out by hand above under tiresias: one GPU from the first decision at 60 s,
+  // batch 64 = 64 x 1 pass (the initial batch size: gain 1, so 64 samples per unit of
+  // progress), finished at 144 s in round 1 (decided at 120 s) with all 300 of its progress.
+  const std::string trace =
+      test::write_scratch_file("report-toy.csv", std::string(kHeader) + "j0,0,toy,1,64\n");
+  const std::string out = (std::filesystem::path(test::scratch_dir()) / "report-toy.h5").string();
+  std::string text;
+  ASSERT_EQ(test::run_dlsched(pollux_args("tiresias", trace, toy_apps()) + " -o " + out, text), 0)
+      << text;
+  ASSERT_EQ(test::run_dlsched("report --adaptive --format csv " + out, text), 0) << text;
+  std::istringstream lines(text);
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(lines, line);)
+    if (line.find("report-toy.h5,") != std::string::npos) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 2u) << text;
+  EXPECT_NE(rows[0].find(",j0,toy,60,0,1,1,0:1,64,64,0,0,0"), std::string::npos) << rows[0];
+  EXPECT_NE(rows[1].find(",j0,toy,144,1,0,0,,0,0,0,300,"), std::string::npos) << rows[1];
+  const double samples = std::stod(rows[1].substr(rows[1].rfind(',') + 1));
+  EXPECT_NEAR(samples, 300 * 64, 0.02 * 300 * 64) << rows[1];  // epoch ends round to seconds
+
+  // The table names the job once and says when it finished; a run without adaptive jobs is
+  // refused with the file's name.
+  ASSERT_EQ(test::run_dlsched("report --adaptive " + out, text), 0) << text;
+  EXPECT_NE(text.find("finished"), std::string::npos) << text;
+  const std::string fixed = (std::filesystem::path(test::scratch_dir()) / "fixed.h5").string();
+  ASSERT_EQ(test::run_dlsched("simulate --trace " +
+                                  test::source_path("tests/mpi/data/tiny-2gpu.csv") +
+                                  " --cluster 1x2 --no-progress -o " + fixed,
+                              text),
+            0)
+      << text;
+  EXPECT_EQ(test::run_dlsched("report --adaptive " + fixed, text), 2);
+  EXPECT_NE(text.find("fixed.h5: no /adaptive rows"), std::string::npos) << text;
 }
 
 TEST(PolluxMechanism, BadInputsNameFileAndLine) {
