@@ -72,6 +72,7 @@ RunSummary simulate_adaptive(const Experiment& ex, Policy& policy, RecordSink& s
   const ClusterSpec& cluster = ex.cluster;
   const std::size_t num_nodes = cluster.nodes().size();
   const double interval = ex.scheduler.round_length;
+  PerfFitCache fits;  // declared before the jobs, which point to it
   std::vector<Slot> slots;
   slots.reserve(ex.trace.jobs.size());
   for (const JobSpec& spec : ex.trace.jobs) {
@@ -83,7 +84,7 @@ RunSummary simulate_adaptive(const Experiment& ex, Policy& policy, RecordSink& s
     slots.push_back({&spec,
                      std::make_unique<AdaptiveJob>(app, spec.submit_time,
                                                    fixed_batch_for(spec, mode, ex.trace.path),
-                                                   ex.scheduler.restore_delay),
+                                                   ex.scheduler.restore_delay, &fits),
                      std::vector<int>(num_nodes, 0)});
   }
 
