@@ -93,7 +93,7 @@ PolluxWorkspace::PolluxWorkspace(const PolluxProblem& problem)
   lanes_.assign(2 * words_, 0);
 }
 
-void PolluxWorkspace::row_mask(const std::uint8_t* row) {
+[[gnu::always_inline]] inline void PolluxWorkspace::row_mask(const std::uint8_t* row) {
   std::fill(row_mask_.begin(), row_mask_.end(), 0);
   for (std::size_t w = 0; w < words_; ++w)
     row_mask_[w / 8] |= nonzero_bits(load(row + 8 * w)) << (8 * (w % 8));
@@ -121,7 +121,7 @@ std::uint64_t PolluxWorkspace::hash(const std::uint8_t* x) const {
   return h;
 }
 
-void PolluxWorkspace::column_sums(const std::uint8_t* x) {
+[[gnu::always_inline]] inline void PolluxWorkspace::column_sums(const std::uint8_t* x) {
   // Bytes summed in 16-bit lanes, even and odd nodes apart, 256 rows at a time (no lane can
   // overflow: 256 x 255 < 65536).
   std::fill(used_.begin(), used_.end(), 0);
