@@ -82,7 +82,6 @@ PolluxWorkspace::PolluxWorkspace(const PolluxProblem& problem)
   const double unknown = std::numeric_limits<double>::quiet_NaN();
   terms_.assign(size, Term{unknown, 0, 0});
   open_tables_.resize(nodes_ + 1);
-  used_.assign(stride_, 0);
   empty_.resize(nodes_);
   order_.resize(nodes_);
   in_use_.assign(words_, 0);
@@ -90,7 +89,11 @@ PolluxWorkspace::PolluxWorkspace(const PolluxProblem& problem)
   open_mask_.assign(mask_words_, 0);
   row_mask_.assign(mask_words_, 0);
   taken_mask_.assign(mask_words_, 0);
-  lanes_.assign(2 * words_, 0);
+  lanes_.assign(4 * words_, 0);
+  capacity_lanes_.assign(4 * words_, 0);
+  for (int n = 0; n < nodes_; ++n)
+    capacity_lanes_[4 * (n / 8) + n % 4] |= static_cast<std::uint64_t>(capacity_[n])
+                                            << (32 * ((n % 8) / 4));
 }
 
 [[gnu::always_inline]] inline void PolluxWorkspace::row_mask(const std::uint8_t* row) {
@@ -122,25 +125,31 @@ std::uint64_t PolluxWorkspace::hash(const std::uint8_t* x) const {
 }
 
 [[gnu::always_inline]] inline void PolluxWorkspace::column_sums(const std::uint8_t* x) {
-  // Bytes summed in 16-bit lanes, even and odd nodes apart, 256 rows at a time (no lane can
-  // overflow: 256 x 255 < 65536).
-  std::fill(used_.begin(), used_.end(), 0);
-  for (int first = 0; first < jobs_; first += 256) {
-    std::fill(lanes_.begin(), lanes_.end(), 0);
-    const int last = std::min(jobs_, first + 256);
-    for (int j = first; j < last; ++j) {
-      const std::uint8_t* row = x + j * stride_;
-      for (std::size_t w = 0; w < words_; ++w) {
-        const std::uint64_t word = load(row + 8 * w);
-        lanes_[2 * w] += word & 0x00ff00ff00ff00ffull;
-        lanes_[2 * w + 1] += (word >> 8) & 0x00ff00ff00ff00ffull;
-      }
+  // Byte r and r + 4 of each word summed in the two 32-bit lanes of lanes_[4 w + r]: no sum
+  // of fewer than 2^23 rows can overflow, and no carry crosses a lane.
+  std::fill(lanes_.begin(), lanes_.end(), 0);
+  for (int j = 0; j < jobs_; ++j) {
+    const std::uint8_t* row = x + j * stride_;
+    for (std::size_t w = 0; w < words_; ++w) {
+      const std::uint64_t word = load(row + 8 * w);
+      for (int r = 0; r < 4; ++r) lanes_[4 * w + r] += (word >> (8 * r)) & 0x000000ff000000ffull;
     }
-    for (std::size_t w = 0; w < words_; ++w)
-      for (int k = 0; k < 4; ++k) {
-        used_[8 * w + 2 * k] += static_cast<int>((lanes_[2 * w] >> (16 * k)) & 0xffff);
-        used_[8 * w + 2 * k + 1] += static_cast<int>((lanes_[2 * w + 1] >> (16 * k)) & 0xffff);
-      }
+  }
+}
+
+[[gnu::always_inline]] inline void PolluxWorkspace::nodes_within(int extra,
+                                                                 std::uint64_t* mask) const {
+  // Per lane, (capacity + 2^31) - (sum + extra) keeps bit 31 iff sum + extra <= capacity.
+  constexpr std::uint64_t kHigh = 0x8000000080000000ull, kOne = 0x0000000100000001ull;
+  std::fill(mask, mask + mask_words_, 0);
+  for (std::size_t w = 0; w < words_; ++w) {
+    std::uint64_t bits = 0;
+    for (int r = 0; r < 4; ++r) {
+      const std::uint64_t d = (capacity_lanes_[4 * w + r] | kHigh) - (lanes_[4 * w + r] + extra * kOne);
+      const std::uint64_t b = (d >> 31) & kOne;  // bits 0 and 32: bytes r and r + 4
+      bits |= ((b | (b >> 28)) & 0x11) << r;
+    }
+    mask[w / 8] |= bits << (8 * (w % 8));
   }
 }
 
@@ -185,13 +194,9 @@ void PolluxWorkspace::mutate(std::uint8_t* x, SearchRandom& rng) {
       for (int n = 0; n < N; ++n)
         if (rng.uniform() < 0.1) x[j * stride_ + n] = 0;
   column_sums(x);
-  std::fill(open_mask_.begin(), open_mask_.end(), 0);  // nodes with a free GPU
+  nodes_within(1, open_mask_.data());  // nodes with a free GPU
   int open = 0;
-  for (int n = 0; n < N; ++n) {
-    const bool free = capacity_[n] - used_[n] >= 1;
-    open_mask_[n / 64] |= static_cast<std::uint64_t>(free) << (n % 64);
-    open += free;
-  }
+  for (std::uint64_t m : open_mask_) open += bit_count(m);
   if (open == 0) return;
   const OpenTables& t = open_tables(open);
   const bool all_open_raised = open == 1;  // p1 = 1
@@ -281,13 +286,18 @@ void PolluxWorkspace::repair(std::uint8_t* x, SearchRandom& rng) {
   }
   // Node capacity, earlier jobs first (only nodes over it change).
   column_sums(x);
-  for (int n = 0; n < N; ++n) {
-    if (used_[n] <= capacity_[n]) continue;
-    int left = capacity_[n];
-    for (int j = 0; j < J; ++j) {
-      std::uint8_t& v = x[j * stride_ + n];
-      v = static_cast<std::uint8_t>(std::min<int>(v, left));
-      left -= v;
+  nodes_within(0, row_mask_.data());
+  for (std::size_t w = 0; w < mask_words_; ++w) {
+    std::uint64_t over = ~row_mask_[w];
+    if (w + 1 == mask_words_ && N % 64 != 0) over &= (std::uint64_t{1} << (N % 64)) - 1;
+    for (; over != 0; over &= over - 1) {
+      const int n = static_cast<int>(64 * w) + std::countr_zero(over);
+      int left = capacity_[n];
+      for (int j = 0; j < J; ++j) {
+        std::uint8_t& v = x[j * stride_ + n];
+        v = static_cast<std::uint8_t>(std::min<int>(v, left));
+        left -= v;
+      }
     }
   }
 }

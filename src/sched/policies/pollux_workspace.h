@@ -58,8 +58,10 @@ class PolluxWorkspace {
   const Term& term(int job, int replicas, int spread);
   double contribution(int job, double raw, bool moved) const;
   const OpenTables& open_tables(int open);
-  /// GPUs per node summed over all rows, into used_.
+  /// GPUs per node summed over all rows, into lanes_.
   void column_sums(const std::uint8_t* x);
+  /// The nodes whose sum in lanes_ plus `extra` is within their capacity, into `mask`.
+  void nodes_within(int extra, std::uint64_t* mask) const;
   /// The nodes where `row` (padded) has GPUs, into row_mask_.
   void row_mask(const std::uint8_t* row);
 
@@ -78,8 +80,8 @@ class PolluxWorkspace {
   // Scratch. Sets of nodes are bit masks, 64 nodes a word.
   std::size_t mask_words_;
   std::vector<std::uint64_t> open_mask_, row_mask_, taken_mask_;
-  std::vector<int> used_, empty_, order_;
-  std::vector<std::uint64_t> in_use_, lanes_;
+  std::vector<int> empty_, order_;
+  std::vector<std::uint64_t> in_use_, lanes_, capacity_lanes_;
 };
 
 }  // namespace dlsched
