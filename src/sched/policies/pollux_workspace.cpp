@@ -145,7 +145,8 @@ std::uint64_t PolluxWorkspace::hash(const std::uint8_t* x) const {
   for (std::size_t w = 0; w < words_; ++w) {
     std::uint64_t bits = 0;
     for (int r = 0; r < 4; ++r) {
-      const std::uint64_t d = (capacity_lanes_[4 * w + r] | kHigh) - (lanes_[4 * w + r] + extra * kOne);
+      const std::uint64_t d =
+          (capacity_lanes_[4 * w + r] | kHigh) - (lanes_[4 * w + r] + extra * kOne);
       const std::uint64_t b = (d >> 31) & kOne;  // bits 0 and 32: bytes r and r + 4
       bits |= ((b | (b >> 28)) & 0x11) << r;
     }
