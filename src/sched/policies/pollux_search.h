@@ -4,6 +4,7 @@
 // objectives, the fairness-weighted mean of the jobs' speedups and the cluster's utility.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -33,6 +34,15 @@ class SearchRandom {
   }
   /// Uniform in [0, 1).
   double uniform() { return static_cast<double>((*this)() >> 11) * 0x1.0p-53; }
+  /// The draw of uniform() as an integer k (uniform() = k 2^-53), and the integer form of a
+  /// probability p: k 2^-53 < p exactly when k < draw_threshold(p), so that comparison needs
+  /// no conversion and gives the same outcome.
+  std::uint64_t draw53() { return (*this)() >> 11; }
+  static std::uint64_t draw_threshold(double p) {
+    if (!(p > 0)) return 0;
+    if (p >= 1) return std::uint64_t{1} << 53;
+    return static_cast<std::uint64_t>(std::ceil(std::ldexp(p, 53)));
+  }
   /// Uniform in {0, ..., n - 1}.
   int below(int n) { return static_cast<int>(uniform() * n); }
 

@@ -162,20 +162,20 @@ const PolluxWorkspace::OpenTables& PolluxWorkspace::open_tables(int open) {
   t.raise_running.assign(open + 1, 0);
   for (int k = 1; k <= open; ++k) {
     const double p2 = 1.0 / static_cast<double>(k);
-    t.raise_running[k] = p1 + p2 - p1 * p2;
+    t.raise_running[k] = SearchRandom::draw_threshold(p1 + p2 - p1 * p2);
   }
   std::vector<double> none_of(open + 1);  // (1 - p1)^k, by repeated products
   double miss = 1;
   for (int k = 0; k <= open; ++k, miss *= 1 - p1) none_of[k] = miss;
   t.cdf.assign(static_cast<std::size_t>(open + 1) * (open + 2) / 2, 0);
   for (int m = 0; m <= open; ++m) {
-    double* cdf = t.cdf.data() + static_cast<std::size_t>(m) * (m + 1) / 2;
+    std::uint64_t* cdf = t.cdf.data() + static_cast<std::size_t>(m) * (m + 1) / 2;
     double pmf = none_of[m], sum = pmf;
-    cdf[0] = sum;
+    cdf[0] = SearchRandom::draw_threshold(sum);
     for (int hits = 0; hits < m; ++hits) {
       pmf *= static_cast<double>(m - hits) / (hits + 1) * p1 / (1 - p1);
       sum += pmf;
-      cdf[hits + 1] = sum;
+      cdf[hits + 1] = SearchRandom::draw_threshold(sum);
     }
   }
   return t;
@@ -188,12 +188,13 @@ const PolluxWorkspace::OpenTables& PolluxWorkspace::open_tables(int open) {
 // GPU and p2 spreading 1 over those of them where the job already runs.
 void PolluxWorkspace::mutate(std::uint8_t* x, SearchRandom& rng) {
   const int J = jobs_, N = nodes_;
+  static const std::uint64_t tenth = SearchRandom::draw_threshold(0.1);  // uniform() < 0.1
   for (int j = 0; j < J; ++j)
-    if (rng.uniform() < 0.1) std::memcpy(x + j * stride_, base_.data() + j * stride_, stride_);
+    if (rng.draw53() < tenth) std::memcpy(x + j * stride_, base_.data() + j * stride_, stride_);
   for (int j = 0; j < J; ++j)
-    if (rng.uniform() < 0.1)
+    if (rng.draw53() < tenth)
       for (int n = 0; n < N; ++n)
-        if (rng.uniform() < 0.1) x[j * stride_ + n] = 0;
+        if (rng.draw53() < tenth) x[j * stride_ + n] = 0;
   column_sums(x);
   nodes_within(1, open_mask_.data());  // nodes with a free GPU
   int open = 0;
@@ -214,11 +215,11 @@ void PolluxWorkspace::mutate(std::uint8_t* x, SearchRandom& rng) {
     }
     // Where the job runs: each entry with probability p1 + p2 - p1 p2.
     if (running > 0) {
-      const double q = t.raise_running[running];
+      const std::uint64_t q = t.raise_running[running];
       for (std::size_t w = 0; w < mask_words_; ++w)
         for (std::uint64_t bits = open_mask_[w] & row_mask_[w]; bits != 0; bits &= bits - 1) {
           const int n = static_cast<int>(64 * w) + std::countr_zero(bits);
-          if (rng.uniform() < q) raise(row[n], n);
+          if (rng.draw53() < q) raise(row[n], n);
         }
     }
     // Elsewhere each entry with probability p1, independently: a binomial number of them
@@ -227,8 +228,9 @@ void PolluxWorkspace::mutate(std::uint8_t* x, SearchRandom& rng) {
     if (empty == 0) continue;
     int hits = empty;
     if (!all_open_raised) {
-      const double u = rng.uniform();
-      const double* cdf = t.cdf.data() + static_cast<std::size_t>(empty) * (empty + 1) / 2;
+      const std::uint64_t u = rng.draw53();
+      const std::uint64_t* cdf =
+          t.cdf.data() + static_cast<std::size_t>(empty) * (empty + 1) / 2;
       hits = 0;
       while (u >= cdf[hits] && hits < empty) ++hits;
     }

@@ -50,9 +50,10 @@ class PolluxWorkspace {
     double moves;  ///< ... if it differs (restart factor applied)
   };
   /// The mutation's probabilities for one count of open nodes (nodes with a free GPU).
+  /// Probabilities as SearchRandom::draw_threshold gives them.
   struct OpenTables {
-    std::vector<double> raise_running;  ///< [k]: p1 + p2 - p1 p2 with p2 = 1 / k
-    std::vector<double> cdf;            ///< binomial(m, p1) CDF at h: cdf[m (m + 1) / 2 + h]
+    std::vector<std::uint64_t> raise_running;  ///< [k]: p1 + p2 - p1 p2 with p2 = 1 / k
+    std::vector<std::uint64_t> cdf;  ///< binomial(m, p1) CDF at h: cdf[m (m + 1) / 2 + h]
   };
 
   const Term& term(int job, int replicas, int spread);
