@@ -10,9 +10,9 @@
 //   - the mutation's binomial tables and raise probabilities per count of open nodes, built
 //     once per search;
 //   - all scratch owned by the workspace and sized once.
-// Each operator makes the same random draws, in the same order, and the same floating-point
-// operations as the plain statement of pollux_search.h, so a search's result does not depend
-// on this layout.
+// Each operator makes the same random draws, in the same order, with the same outcomes of its
+// comparisons and the same floating-point results as the plain statement of pollux_search.h,
+// so a search's result does not depend on this layout.
 #pragma once
 
 #include <cstddef>
