@@ -75,7 +75,7 @@ AdaptiveFleet::AdaptiveFleet(const Experiment& ex, JobAdaptivity mode) : ex_(ex)
     slots_.push_back({&spec,
                       std::make_unique<AdaptiveJob>(app, spec.submit_time,
                                                     fixed_batch_for(spec, mode, ex.trace.path),
-                                                    ex.scheduler.restore_delay),
+                                                    ex.scheduler.restore_delay, fits_.get()),
                       std::vector<int>(cluster.nodes().size(), 0)});
   }
 }

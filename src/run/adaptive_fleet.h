@@ -63,6 +63,9 @@ class AdaptiveFleet {
 
   const Experiment& ex_;
   JobAdaptivity mode_;
+  /// Throughput fits the jobs share (identical observations, identical fit); held by pointer,
+  /// as the jobs point to it, and made before them.
+  std::unique_ptr<PerfFitCache> fits_ = std::make_unique<PerfFitCache>();
   std::vector<Slot> slots_;
   std::size_t finished_ = 0;
   long calls_ = 0;

@@ -1,11 +1,11 @@
 #include "sim/adaptive_job.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
-#include "core/adaptive/perf_fit.h"
 #include "core/error.h"
 
 namespace dlsched {
@@ -20,13 +20,30 @@ adaptive::ApplicationLimits limits_of(const adaptive::ApplicationProfile& p) {
 
 }  // namespace
 
+const adaptive::PerfParams& PerfFitCache::fit(
+    const std::vector<adaptive::StepObservation>& points) {
+  std::vector<std::array<std::uint64_t, 5>> key;
+  key.reserve(points.size());
+  for (const adaptive::StepObservation& o : points)
+    key.push_back({static_cast<std::uint64_t>(o.num_nodes),
+                   static_cast<std::uint64_t>(o.num_replicas),
+                   std::bit_cast<std::uint64_t>(o.atomic_bsz),
+                   std::bit_cast<std::uint64_t>(o.step_time),
+                   std::bit_cast<std::uint64_t>(o.sync_time)});
+  const auto it = fits_.find(key);
+  if (it != fits_.end()) return it->second;
+  return fits_.emplace(std::move(key), adaptive::fit_perf_params(points).params).first->second;
+}
+
 AdaptiveJob::AdaptiveJob(const adaptive::ApplicationProfile& profile, double submit_time,
-                         std::optional<int> fixed_batch_size, double restart_delay)
+                         std::optional<int> fixed_batch_size, double restart_delay,
+                         PerfFitCache* fits)
     : profile_(profile),
       limits_(limits_of(profile)),
       submit_(submit_time),
       fixed_batch_(fixed_batch_size),
-      restart_delay_(restart_delay) {}
+      restart_delay_(restart_delay),
+      fits_(fits) {}
 
 int AdaptiveJob::replicas() const {
   return std::accumulate(placement_.begin(), placement_.end(), 0);
@@ -60,7 +77,7 @@ void AdaptiveJob::observe(int nodes, int replicas, const adaptive::StepTimes& ti
   for (const auto& [k, t] : measured_)
     points.push_back({std::get<0>(k), std::get<1>(k), static_cast<double>(std::get<2>(k)),
                       t.step_time, t.sync_time});
-  perf_ = adaptive::fit_perf_params(points).params;
+  perf_ = fits_ ? fits_->fit(points) : adaptive::fit_perf_params(points).params;
 }
 
 void AdaptiveJob::step(double now, double seconds) {

@@ -5,6 +5,7 @@
 // and picks its batch size on every allocation and after every stretch of training.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -14,16 +15,33 @@
 
 #include "core/adaptive/application_profile.h"
 #include "core/adaptive/batch_choice.h"
+#include "core/adaptive/perf_fit.h"
 #include "sched/adaptive_view.h"
 
 namespace dlsched {
 
+/// Throughput models fitted so far, by the observations they were fitted to: the jobs of one
+/// application measure the same few configurations, often in the same order, and a fit
+/// depends on nothing else, so a simulation's jobs share them (a fit costs thousands of
+/// evaluations of the loss).
+class PerfFitCache {
+ public:
+  /// fit_perf_params(points).params, computed once per distinct list of points.
+  const adaptive::PerfParams& fit(const std::vector<adaptive::StepObservation>& points);
+
+ private:
+  // Each point as (nodes, replicas, and the bits of atomic batch, step and sync time).
+  std::map<std::vector<std::array<std::uint64_t, 5>>, adaptive::PerfParams> fits_;
+};
+
 class AdaptiveJob : public AdaptiveEstimates {
  public:
   /// `profile` must outlive the job. `fixed_batch_size`: none lets the agent choose.
-  /// `restart_delay`: seconds a job spends restarting after each reallocation.
+  /// `restart_delay`: seconds a job spends restarting after each reallocation. `fits`, if
+  /// given, must outlive the job; it may be shared by several jobs.
   AdaptiveJob(const adaptive::ApplicationProfile& profile, double submit_time,
-              std::optional<int> fixed_batch_size, double restart_delay);
+              std::optional<int> fixed_batch_size, double restart_delay,
+              PerfFitCache* fits = nullptr);
 
   /// Runs the job for `seconds` from `now` on its current placement (simulator.py, Job.step):
   /// first what is left of the restart delay, then training, epoch by epoch; an epoch that
@@ -89,6 +107,7 @@ class AdaptiveJob : public AdaptiveEstimates {
   double submit_;
   std::optional<int> fixed_batch_;
   double restart_delay_;
+  PerfFitCache* fits_;
 
   std::vector<int> placement_;
   int atomic_bsz_ = 0;

@@ -113,3 +113,38 @@ TEST(PolluxSearch, RowsWiderThanAWordCountEveryNode) {
 
 }  // namespace
 }  // namespace dlsched
+
+namespace dlsched {
+namespace {
+
+TEST(PolluxSearch, NodesPastTheFirst64CountAndRepair) {
+  // Seventy nodes: node sets span two 64-bit masks, rows nine 8-byte words.
+  PolluxProblem p;
+  p.jobs = 3;
+  p.nodes = 70;
+  p.node_gpus.assign(70, 4);
+  p.max_replicas = {16, 16, 16};
+  p.base.assign(210, 0);
+  p.restart_factor = {1, 1, 1};
+  p.speedup = [](int, int nodes, int r) { return r + 0.5 * nodes; };
+  AllocationMatrix x(210, 0);
+  x[66] = 2;            // job 0: nodes 66 and 69
+  x[69] = 1;
+  x[70 + 69] = 2;       // job 1 spans 3 and 69: loses 69, which job 0 holds
+  x[70 + 3] = 1;
+  x[140 + 67] = 4;      // job 2 on node 67 only
+  const auto [mean, utility] = evaluate_allocation(p, x);
+  // Speedups 3 + 1 = 4, 3 + 1 = 4 and 4 + 0.5 = 4.5; nodes 3, 66, 67 and 69 in use.
+  EXPECT_DOUBLE_EQ(mean, 3 / (1 / 4.001 + 1 / 4.001 + 1 / 4.501));
+  EXPECT_DOUBLE_EQ(utility, 12.5 / 16);
+  x[67] = 3;            // job 0 also takes 3 GPUs of node 67 (it keeps them, job 2 gets 1)
+  SearchRandom rng(5);
+  repair_allocation(p, x, rng);
+  EXPECT_EQ(x[70 + 69], 0);
+  EXPECT_EQ(x[70 + 3], 1);
+  EXPECT_EQ(x[67], 3);
+  EXPECT_EQ(x[140 + 67], 1);
+}
+
+}  // namespace
+}  // namespace dlsched

@@ -103,14 +103,9 @@ class PolluxPolicy : public Policy {
       if (est[j]->has_model())
         base_goodput[j] = est[j]->goodput(fair_nodes, static_cast<int>(fair_replicas));
     }
-    // Speedups are asked for again and again: memoised per job, nodes and replicas.
-    std::vector<std::vector<double>> memo(J, std::vector<double>((N + 1) * (G + 1), -1.0));
+    // The search memoises these per job, nodes and replicas.
     problem.speedup = [&](int j, int n, int r) {
-      double& m = memo[j][n * (G + 1) + r];
-      if (m < 0) {
-        m = base_goodput[j] > 0 ? est[j]->goodput(n, r) / base_goodput[j] : r / fair_replicas;
-      }
-      return m;
+      return base_goodput[j] > 0 ? est[j]->goodput(n, r) / base_goodput[j] : r / fair_replicas;
     };
 
     std::vector<AllocationMatrix> seeds;

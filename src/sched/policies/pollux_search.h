@@ -4,6 +4,7 @@
 // objectives, the fairness-weighted mean of the jobs' speedups and the cluster's utility.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -19,9 +20,29 @@ class SearchRandom {
   void seed(std::uint64_t seed);
   static constexpr result_type min() { return 0; }
   static constexpr result_type max() { return ~result_type{0}; }
-  result_type operator()();
+  result_type operator()() {  // inline: the search draws tens of numbers per allocation
+    const auto rotl = [](std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); };
+    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
   /// Uniform in [0, 1).
   double uniform() { return static_cast<double>((*this)() >> 11) * 0x1.0p-53; }
+  /// The draw of uniform() as an integer k (uniform() = k 2^-53), and the integer form of a
+  /// probability p: k 2^-53 < p exactly when k < draw_threshold(p), so that comparison needs
+  /// no conversion and gives the same outcome.
+  std::uint64_t draw53() { return (*this)() >> 11; }
+  static std::uint64_t draw_threshold(double p) {
+    if (!(p > 0)) return 0;
+    if (p >= 1) return std::uint64_t{1} << 53;
+    return static_cast<std::uint64_t>(std::ceil(std::ldexp(p, 53)));
+  }
   /// Uniform in {0, ..., n - 1}.
   int below(int n) { return static_cast<int>(uniform() * n); }
 
